@@ -1,0 +1,116 @@
+/**
+ * Turns a batch of accepted events (already appended to the graph and op log) into the changes to
+ * apply to the materialized state: events whose parents are the current version take the fast path
+ * (their operation applies as is); runs of concurrent events go through the Eg-walker replay, which
+ * starts from the last critical version instead of the beginning of history.
+ */
+import { TandemError, CoreErrorCode } from './errors.js';
+import type { EventGraph, LvFrontier } from './event-graph.js';
+import { replayText } from './merge/eg-walker.js';
+import type { OpLog, Patch } from './op-log.js';
+
+/** The output of one event: patches on a text (against the text just before), or a map write. */
+export interface BatchOutput {
+  readonly lv: number;
+  readonly text?: { readonly name: string; readonly patches: readonly Patch[] };
+}
+
+/** Whether two frontiers are the same version (both sorted). */
+export function sameFrontier(a: LvFrontier, b: LvFrontier): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The frontier after appending event `lv` (whose parents are all in `f`'s history). */
+export function advanceFrontier(f: LvFrontier, lv: number, parents: readonly number[]): number[] {
+  const out = f.filter((x) => !parents.includes(x));
+  out.push(lv);
+  return out.sort((x, y) => x - y);
+}
+
+/**
+ * Computes the outputs of events `start..end-1` (consecutive LVs, topologically ordered), given the
+ * frontier and text lengths before them. Throws ERR_BASE_LENGTH_MISMATCH for an operation that reaches
+ * past the end of its text at its parents; the caller rolls back.
+ */
+export function computeBatch(
+  graph: EventGraph,
+  log: OpLog,
+  frontier: LvFrontier,
+  start: number,
+  end: number,
+  textLength: (name: string) => number,
+): { outputs: BatchOutput[]; frontier: number[] } {
+  const lengths = new Map<string, number>();
+  const lengthOf = (name: string): number => lengths.get(name) ?? textLength(name);
+  const outputs: BatchOutput[] = [];
+  let current = frontier.slice();
+  let lv = start;
+  while (lv < end) {
+    const parents = graph.parentsOf(lv);
+    if (sameFrontier(parents, current)) {
+      const name = log.textNameOf(lv);
+      if (name !== undefined) {
+        let len = lengthOf(name);
+        log.forEachPatch(lv, (pos, del, ins) => {
+          if (pos + del > len) throw lengthError(graph, lv, name, pos, del, len);
+          len += ins.length - del;
+        });
+        lengths.set(name, len);
+        outputs.push({ lv, text: { name, patches: log.patchesOf(lv) } });
+      } else {
+        outputs.push({ lv });
+      }
+      current = [lv];
+      lv++;
+      continue;
+    }
+    // A run of events that are not simple successors of the current version: merge them together.
+    const groupStart = lv;
+    let groupFrontier = current;
+    const external = new Set<number>();
+    const names = new Set<string>();
+    do {
+      const ps = graph.parentsOf(lv);
+      for (const p of ps) if (p < groupStart) external.add(p);
+      const name = log.textNameOf(lv);
+      if (name !== undefined) names.add(name);
+      groupFrontier = advanceFrontier(groupFrontier, lv, ps);
+      lv++;
+    } while (lv < end && !sameFrontier(graph.parentsOf(lv), groupFrontier));
+    const { base, after } = graph.findCriticalBase([...current, ...external]);
+    const byLv = new Map<number, { name: string; patches: Patch[] }>();
+    for (const name of names) {
+      const patches = replayText({
+        graph,
+        log,
+        name,
+        base,
+        old: after,
+        fresh: [{ start: groupStart, end: lv }],
+        currentLength: lengthOf(name),
+      });
+      let len = lengthOf(name);
+      for (const [at, ps] of patches) {
+        byLv.set(at, { name, patches: ps });
+        for (const p of ps) len += p[2].length - p[1];
+      }
+      lengths.set(name, len);
+    }
+    for (let at = groupStart; at < lv; at++) {
+      const t = byLv.get(at);
+      outputs.push(t === undefined ? { lv: at } : { lv: at, text: t });
+    }
+    current = groupFrontier;
+  }
+  return { outputs, frontier: current };
+}
+
+function lengthError(graph: EventGraph, lv: number, name: string, pos: number, del: number, len: number): TandemError {
+  const id = graph.lvToId(lv);
+  return new TandemError(
+    CoreErrorCode.BaseLengthMismatch,
+    `event ${id.agent}:${id.seq} edits text "${name}" at ${pos}..${pos + del} but the text at its parents has length ${len}`,
+  );
+}

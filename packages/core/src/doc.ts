@@ -1,0 +1,448 @@
+/**
+ * Doc is a Tandem document replica: named texts and maps, the event graph and op log behind them, and
+ * the rules for taking in local edits and remote events. It is pure: no I/O, no timers, no network.
+ *
+ * Local edits apply at once and become events. Remote events are accepted in any order whose parents
+ * are known (or held back until they are), duplicates are ignored, a different payload under a known id
+ * is rejected, and a batch is all-or-nothing: on any error the replica is left exactly as it was.
+ */
+import { changeEqual } from './change-equality.js';
+import { computeBatch } from './doc-batch.js';
+import type { BatchOutput } from './doc-batch.js';
+import { checkEvent } from './encoding/json-event.js';
+import { TandemError, CoreErrorCode } from './errors.js';
+import type { Change, Event, JsonValue } from './event.js';
+import { EventGraph } from './event-graph.js';
+import type { AgentId, EventId, Version, VersionVector } from './ids.js';
+import { agentId as toAgentId, compareEventIds } from './ids.js';
+import { OpLog } from './op-log.js';
+import { PendingEvents } from './pending-events.js';
+import { Rope } from './rope.js';
+import { SharedMap } from './shared-map.js';
+import { checkOp, isNoop, opFromPatch, opFromPatches, patchesFromOp } from './text-op.js';
+import type { TextOp } from './text-op.js';
+import { UndoManager } from './undo-manager.js';
+import type { UndoOptions } from './undo-manager.js';
+import { checkOpOnRope, invertOnRope } from './rope-op.js';
+
+/** Default bound on events held back for missing parents. */
+export const DEFAULT_MAX_PENDING = 100_000;
+
+export interface DocOptions {
+  /** This replica's agent id: every local edit is an event of this agent. */
+  readonly agent: AgentId | string;
+  /** Most events held back waiting for parents (default {@link DEFAULT_MAX_PENDING}). */
+  readonly maxPending?: number;
+  /** Undo grouping and depth. */
+  readonly undo?: UndoOptions;
+}
+
+/** Where a change came from. */
+export type ChangeOrigin = 'local' | 'remote' | 'undo' | 'redo';
+
+/** A change to the materialized state, as an editor consumes it. */
+export type AppliedChange =
+  | { readonly type: 'text'; readonly name: string; readonly op: TextOp }
+  | { readonly type: 'map'; readonly name: string; readonly key: string; readonly value: JsonValue | undefined };
+
+export interface ReceiveOptions {
+  /** Hold events whose parents are missing until they arrive, instead of rejecting the batch. */
+  readonly buffer?: boolean;
+  /** Validate each event's structure (default true; turn off only for events from a trusted store). */
+  readonly validate?: boolean;
+}
+
+export interface ReceiveResult {
+  /** Events newly applied, in the order applied (a topological order). */
+  readonly applied: readonly Event[];
+  /** Events received that were already held (same id, same payload). */
+  readonly duplicates: number;
+  /** Events now held back waiting for parents. */
+  readonly pending: number;
+  /** Changes to the texts and maps, in order; text ops are against the text just before each. */
+  readonly changes: readonly AppliedChange[];
+}
+
+export type ChangeListener = (changes: readonly AppliedChange[], origin: ChangeOrigin, events: readonly Event[]) => void;
+
+export class Doc {
+  readonly agent: AgentId;
+  private readonly graph = new EventGraph();
+  private readonly log = new OpLog();
+  private readonly texts = new Map<string, Rope>();
+  private readonly maps = new Map<string, SharedMap>();
+  private frontier: number[] = [];
+  private pending = new PendingEvents();
+  private readonly maxPending: number;
+  private readonly listeners = new Set<ChangeListener>();
+  private readonly undoManager: UndoManager;
+
+  constructor(options: DocOptions) {
+    this.agent = toAgentId(options.agent);
+    this.maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
+    this.undoManager = new UndoManager(options.undo);
+  }
+
+  // ----- reading -----
+
+  /** The current text of `name` ('' for a text never written). */
+  getText(name: string): string {
+    return this.texts.get(name)?.toString() ?? '';
+  }
+
+  /** Length of text `name` in UTF-16 code units. */
+  textLength(name: string): number {
+    return this.texts.get(name)?.length ?? 0;
+  }
+
+  /** Names of the texts written so far. */
+  textNames(): string[] {
+    return [...this.texts.keys()].sort();
+  }
+
+  /** The visible entries of map `name`, sorted by key. */
+  getMap(name: string): ReadonlyMap<string, JsonValue> {
+    return this.maps.get(name)?.entries() ?? new Map();
+  }
+
+  mapNames(): string[] {
+    return [...this.maps.keys()].sort();
+  }
+
+  /** The current version, as a frontier of event ids sorted by (agent, seq). */
+  get version(): Version {
+    return this.graph.frontierToIds(this.frontier);
+  }
+
+  /** For each agent, how many of its events this replica holds. */
+  get vector(): VersionVector {
+    return this.graph.vector();
+  }
+
+  /** Number of events held. */
+  get eventCount(): number {
+    return this.graph.size;
+  }
+
+  /** Number of events held back waiting for parents. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  has(id: EventId): boolean {
+    return this.graph.idToLv(id) >= 0;
+  }
+
+  /** All events, in a topological order. */
+  events(): Event[] {
+    return this.eventsIn(0, this.graph.size);
+  }
+
+  /** The events a replica at `vector` lacks, in a topological order. */
+  eventsSince(vector: VersionVector): Event[] {
+    const out: Event[] = [];
+    for (const span of this.graph.spansSince(vector)) out.push(...this.eventsIn(span.start, span.end));
+    return out;
+  }
+
+  private eventsIn(start: number, end: number): Event[] {
+    const out: Event[] = [];
+    for (const run of this.graph.runsIn({ start, end })) {
+      const agent = this.graph.agentName(run.agent);
+      for (let lv = run.start; lv < run.end; lv++) {
+        const parents = lv === run.start ? this.graph.frontierToIds(run.parents) : [{ agent, seq: run.seqStart + (lv - run.start) - 1 }];
+        out.push({ id: { agent, seq: run.seqStart + (lv - run.start) }, parents, change: this.log.changeOf(lv) });
+      }
+    }
+    return out;
+  }
+
+  /** Calls `listener` after every change; returns the function that unsubscribes it. */
+  subscribe(listener: ChangeListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ----- local edits -----
+
+  /**
+   * Applies a local edit to text `name`: `op` against the current text (trailing retain optional).
+   * Returns the new event, or undefined when the op changes nothing.
+   * @throws TandemError for a malformed op, one longer than the text, or one splitting a surrogate pair.
+   */
+  editText(name: string, op: TextOp): Event | undefined {
+    return this.editTextAs(name, op, 'local');
+  }
+
+  /** Inserts `text` at `pos` of text `name`. */
+  insert(name: string, pos: number, text: string): Event | undefined {
+    return this.editText(name, opFromPatch(pos, 0, text));
+  }
+
+  /** Deletes `len` code units at `pos` of text `name`. */
+  delete(name: string, pos: number, len: number): Event | undefined {
+    return this.editText(name, opFromPatch(pos, len, ''));
+  }
+
+  setKey(name: string, key: string, value: JsonValue): Event {
+    return this.editMap(name, key, value, 'local');
+  }
+
+  deleteKey(name: string, key: string): Event {
+    return this.editMap(name, key, undefined, 'local');
+  }
+
+  /** Reverts this agent's last change (never anyone else's) as a new event; undefined if none. */
+  undo(): Event | undefined {
+    return this.undoManager.undo(this.undoHost());
+  }
+
+  /** Reapplies the change the last undo reverted; undefined if none. */
+  redo(): Event | undefined {
+    return this.undoManager.redo(this.undoHost());
+  }
+
+  get canUndo(): boolean {
+    return this.undoManager.canUndo;
+  }
+
+  get canRedo(): boolean {
+    return this.undoManager.canRedo;
+  }
+
+  private editTextAs(name: string, op: TextOp, origin: ChangeOrigin): Event | undefined {
+    const norm = checkOp(op);
+    if (isNoop(norm)) return undefined;
+    const rope = this.rope(name);
+    checkOpOnRope(rope, norm, name);
+    const inverse = invertOnRope(rope, norm);
+    const event = this.commitLocal({ type: 'text', name, op: norm }, origin);
+    this.undoManager.recorded(origin, this.frontier[0]!, { kind: 'text', name, inverse });
+    return event;
+  }
+
+  private editMap(name: string, key: string, value: JsonValue | undefined, origin: ChangeOrigin): Event {
+    if (typeof key !== 'string') throw new TandemError(CoreErrorCode.InvalidEvent, `map key must be a string, got ${typeof key}`);
+    const previous = this.maps.get(name)?.get(key);
+    const change: Change = value === undefined ? { type: 'map_delete', name, key } : { type: 'map_set', name, key, value };
+    const event = this.commitLocal(change, origin);
+    this.undoManager.recorded(origin, this.frontier[0]!, { kind: 'map', name, key, previous });
+    return event;
+  }
+
+  /** Appends a local event and applies it; the op has been checked against the current state. */
+  private commitLocal(change: Change, origin: ChangeOrigin): Event {
+    const parents = this.graph.frontierToIds(this.frontier);
+    const lv = this.graph.add(this.agent, this.graph.nextSeq(this.agent), this.frontier);
+    this.log.push(change);
+    this.frontier = [lv];
+    const applied = this.applyOutput({ lv, text: change.type === 'text' ? { name: change.name, patches: patchesFromOp(change.op) } : undefined });
+    const event: Event = { id: this.graph.lvToId(lv), parents, change };
+    this.emit(applied === undefined ? [] : [applied], origin, [event]);
+    return event;
+  }
+
+  // ----- remote events -----
+
+  /**
+   * Takes in events from another replica, in any order. Known events are counted as duplicates; an
+   * event whose parents are missing is held (with `buffer`) or makes the whole batch fail with
+   * ERR_MISSING_PARENTS. Any error leaves the replica exactly as it was.
+   */
+  receive(events: readonly Event[], options: ReceiveOptions = {}): ReceiveResult {
+    if (!Array.isArray(events)) throw new TandemError(CoreErrorCode.InvalidEvent, 'receive expects an array of events');
+    const checked = options.validate === false ? events : events.map((e) => checkEvent(e));
+    const startSize = this.graph.size;
+    const savedPending = this.pending.size > 0 ? this.pending.clone() : undefined;
+    const accepted: Event[] = [];
+    let duplicates = 0;
+    try {
+      const stack: Event[] = [];
+      const batchHeld = new PendingEvents();
+      for (let i = checked.length - 1; i >= 0; i--) stack.push(checked[i]!);
+      while (stack.length > 0) {
+        const e = stack.pop()!;
+        const known = this.graph.idToLv(e.id);
+        if (known >= 0) {
+          this.checkDuplicate(known, e);
+          duplicates++;
+          continue;
+        }
+        const heldBefore = this.pending.get(e.id) ?? batchHeld.get(e.id);
+        if (heldBefore !== undefined) {
+          if (!sameEvent(heldBefore, e)) throw conflict(e);
+          duplicates++;
+          continue;
+        }
+        const missing = this.missingDependency(e);
+        if (missing !== undefined) {
+          batchHeld.hold(e, missing);
+          continue;
+        }
+        this.graph.add(e.id.agent, e.id.seq, this.graph.idsToLvs(e.parents));
+        this.log.push(e.change);
+        accepted.push(e);
+        const woken = [...batchHeld.release(e.id), ...this.pending.release(e.id)];
+        for (let i = woken.length - 1; i >= 0; i--) stack.push(woken[i]!);
+      }
+      const stillHeld = batchHeld.all();
+      if (stillHeld.length > 0) {
+        const first = stillHeld[0]!;
+        if (options.buffer !== true) {
+          throw new TandemError(
+            CoreErrorCode.MissingParents,
+            `event ${first.id.agent}:${first.id.seq} depends on ${describeMissing(this.missingDependency(first))}, which this replica does not have` +
+              (stillHeld.length > 1 ? ` (and ${stillHeld.length - 1} more events wait on missing parents)` : ''),
+          );
+        }
+        if (this.pending.size + stillHeld.length > this.maxPending) {
+          throw new TandemError(CoreErrorCode.LimitExceeded, `holding ${stillHeld.length} more events for missing parents would pass the limit of ${this.maxPending}`);
+        }
+        for (const e of stillHeld) this.pending.hold(e, this.missingDependency(e)!);
+      }
+      const { outputs, frontier } = computeBatch(this.graph, this.log, this.frontier, startSize, this.graph.size, (name) => this.textLength(name));
+      // Nothing can fail from here on: apply.
+      this.frontier = frontier;
+      const changes: AppliedChange[] = [];
+      for (const out of outputs) {
+        const c = this.applyOutput(out);
+        if (c !== undefined) changes.push(c);
+      }
+      if (accepted.length > 0) this.emit(changes, 'remote', accepted);
+      return { applied: accepted, duplicates, pending: this.pending.size, changes };
+    } catch (err) {
+      this.graph.truncate(startSize);
+      this.log.truncate(startSize);
+      this.pending = savedPending ?? new PendingEvents();
+      throw err;
+    }
+  }
+
+  /** The first event `e` depends on that is not held: a parent, or the agent's previous event. */
+  private missingDependency(e: Event): EventId | undefined {
+    for (const p of e.parents) if (this.graph.idToLv(p) < 0) return p;
+    const next = this.graph.nextSeq(e.id.agent);
+    if (e.id.seq > next) return { agent: e.id.agent, seq: e.id.seq - 1 };
+    return undefined;
+  }
+
+  private checkDuplicate(lv: number, e: Event): void {
+    const parents = this.graph.frontierToIds(this.graph.parentsOf(lv));
+    const stored: Event = { id: e.id, parents, change: this.log.changeOf(lv) };
+    if (!sameEvent(stored, e)) throw conflict(e);
+  }
+
+  /** Applies one event's output to the materialized state; returns the visible change, if any. */
+  private applyOutput(out: BatchOutput): AppliedChange | undefined {
+    if (out.text !== undefined) {
+      const rope = this.rope(out.text.name);
+      for (const [pos, del, ins] of out.text.patches) {
+        if (del > 0) rope.delete(pos, del);
+        if (ins.length > 0) rope.insert(pos, ins);
+      }
+      return { type: 'text', name: out.text.name, op: opFromPatches(out.text.patches) };
+    }
+    const entry = this.log.mapEntry(out.lv);
+    if (entry === undefined) return undefined;
+    const name = this.log.nameOf(out.lv);
+    let map = this.maps.get(name);
+    if (map === undefined) {
+      map = new SharedMap();
+      this.maps.set(name, map);
+    }
+    const before = map.get(entry.key);
+    const agent = this.graph.agentName(this.graph.agentOf(out.lv));
+    map.offer(entry.key, { lamport: this.graph.lamportOf(out.lv), agent, lv: out.lv, value: entry.value });
+    const after = map.get(entry.key);
+    return before === after ? undefined : { type: 'map', name, key: entry.key, value: after };
+  }
+
+  private rope(name: string): Rope {
+    let r = this.texts.get(name);
+    if (r === undefined) {
+      r = new Rope();
+      this.texts.set(name, r);
+    }
+    return r;
+  }
+
+  private emit(changes: readonly AppliedChange[], origin: ChangeOrigin, events: readonly Event[]): void {
+    for (const l of this.listeners) l(changes, origin, events);
+  }
+
+  // ----- undo support -----
+
+  private undoHost() {
+    return {
+      rebase: (items: readonly { lv: number; change: Change }[]) => this.rebase(items),
+      editText: (name: string, op: TextOp, origin: ChangeOrigin) => this.editTextAs(name, op, origin),
+      editMap: (name: string, key: string, value: JsonValue | undefined, origin: ChangeOrigin) => this.editMap(name, key, value, origin),
+      mapWinnerLv: (name: string, key: string) => this.maps.get(name)?.winner(key)?.lv,
+      textLength: (name: string) => this.textLength(name),
+    };
+  }
+
+  /**
+   * Transforms changes made at the versions of given events (each `change` valid at the version
+   * {lv}) to the current version, as if each were a new event concurrent with everything after its
+   * `lv`. Returns per item the patches against the current text. Leaves the replica unchanged.
+   */
+  private rebase(items: readonly { lv: number; change: Change }[]): Map<number, { name: string; patches: readonly [number, number, string][] }> {
+    const startSize = this.graph.size;
+    try {
+      let seq = this.graph.nextSeq(this.agent);
+      for (const item of items) {
+        this.graph.add(this.agent, seq++, [item.lv]);
+        this.log.push(item.change);
+      }
+      const { outputs } = computeBatch(this.graph, this.log, this.frontier, startSize, this.graph.size, (name) => this.textLength(name));
+      const result = new Map<number, { name: string; patches: [number, number, string][] }>();
+      outputs.forEach((out, i) => {
+        if (out.text !== undefined) result.set(i, { name: out.text.name, patches: out.text.patches.map((p) => [p[0], p[1], p[2]]) });
+      });
+      return result;
+    } finally {
+      this.graph.truncate(startSize);
+      this.log.truncate(startSize);
+    }
+  }
+
+  // ----- snapshots -----
+
+  /**
+   * Builds a replica from stored events and the texts they produce, without replaying history: the
+   * snapshot must be the state at the version made of all the events (as written by {@link encode}).
+   */
+  static fromSnapshot(options: DocOptions, events: readonly Event[], texts: ReadonlyMap<string, string>): Doc {
+    const doc = new Doc(options);
+    for (const e of events) {
+      const parents = doc.graph.idsToLvs(e.parents);
+      const lv = doc.graph.add(e.id.agent, e.id.seq, parents);
+      doc.log.push(e.change);
+      doc.frontier = doc.frontier.filter((x) => !parents.includes(x));
+      doc.frontier.push(lv);
+      if (e.change.type !== 'text') doc.applyOutput({ lv });
+    }
+    doc.frontier.sort((x, y) => x - y);
+    for (const [name, text] of texts) doc.texts.set(name, new Rope(text));
+    return doc;
+  }
+}
+
+function sameEvent(a: Event, b: Event): boolean {
+  if (a.parents.length !== b.parents.length) return false;
+  const pa = [...a.parents].sort(compareEventIds);
+  const pb = [...b.parents].sort(compareEventIds);
+  for (let i = 0; i < pa.length; i++) {
+    if (pa[i]!.agent !== pb[i]!.agent || pa[i]!.seq !== pb[i]!.seq) return false;
+  }
+  return changeEqual(a.change, b.change);
+}
+
+function conflict(e: Event): TandemError {
+  return new TandemError(CoreErrorCode.ConflictingEvent, `event ${e.id.agent}:${e.id.seq} is already held with a different payload`);
+}
+
+function describeMissing(id: EventId | undefined): string {
+  return id === undefined ? 'nothing' : `${id.agent}:${id.seq}`;
+}

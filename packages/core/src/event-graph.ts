@@ -1,0 +1,447 @@
+/**
+ * EventGraph owns the causal graph of a document's events: local version numbers (LVs), the mapping
+ * between LVs and (agent, seq) ids, parents, Lamport times, frontiers, and the graph walks that compare
+ * and diff versions.
+ *
+ * Every event known to a replica gets an LV: 0, 1, 2, … in the order the replica learned of it, which is
+ * a topological order (parents always have smaller LVs). LVs are private to a replica; ids are global.
+ * Runs of consecutive events by one agent, each the only child of the previous, are stored as one
+ * entry (run-length encoding): typing 10,000 characters costs one entry, not 10,000.
+ */
+import { TandemError, CoreErrorCode } from './errors.js';
+import type { AgentId, EventId, VersionVector } from './ids.js';
+import { compareEventIds } from './ids.js';
+
+/** A frontier in LVs: sorted ascending, no event an ancestor of another. Empty = the root. */
+export type LvFrontier = readonly number[];
+
+/** A half-open LV range [start, end). */
+export interface LvSpan {
+  start: number;
+  end: number;
+}
+
+interface GraphRun {
+  /** First LV of the run. */
+  lvStart: number;
+  /** Number of events in the run. */
+  len: number;
+  agent: number;
+  seqStart: number;
+  /** Parents of the first event; each later event's only parent is its predecessor. */
+  parents: readonly number[];
+  lamportStart: number;
+}
+
+interface AgentSpan {
+  seqStart: number;
+  lvStart: number;
+  len: number;
+}
+
+/** Flags used by graph walks: which side(s) an event is reachable from. */
+const SIDE_A = 1;
+const SIDE_B = 2;
+const SIDE_BOTH = 3;
+
+export class EventGraph {
+  private readonly runs: GraphRun[] = [];
+  private readonly agentNames: AgentId[] = [];
+  private readonly agentIndex = new Map<string, number>();
+  private readonly agentSpans: AgentSpan[][] = [];
+  private count = 0;
+
+  /** Number of events held. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Index of an agent, creating it when `create` is set. */
+  agentIdx(agent: string, create: boolean): number {
+    let idx = this.agentIndex.get(agent);
+    if (idx === undefined && create) {
+      idx = this.agentNames.length;
+      this.agentNames.push(agent as AgentId);
+      this.agentIndex.set(agent, idx);
+      this.agentSpans.push([]);
+    }
+    return idx ?? -1;
+  }
+
+  agentName(idx: number): AgentId {
+    const name = this.agentNames[idx];
+    if (name === undefined) throw new RangeError(`unknown agent index ${idx}`);
+    return name;
+  }
+
+  /** How many events of `agent` are held (= the next seq expected from it). */
+  nextSeq(agent: string): number {
+    const idx = this.agentIndex.get(agent);
+    if (idx === undefined) return 0;
+    const spans = this.agentSpans[idx]!;
+    const last = spans[spans.length - 1];
+    return last === undefined ? 0 : last.seqStart + last.len;
+  }
+
+  /** The LV of an event id, or -1 when it is not held. */
+  idToLv(id: EventId): number {
+    const idx = this.agentIndex.get(id.agent);
+    if (idx === undefined || !Number.isInteger(id.seq) || id.seq < 0) return -1;
+    const spans = this.agentSpans[idx]!;
+    let lo = 0;
+    let hi = spans.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const s = spans[mid]!;
+      if (id.seq < s.seqStart) hi = mid - 1;
+      else if (id.seq >= s.seqStart + s.len) lo = mid + 1;
+      else return s.lvStart + (id.seq - s.seqStart);
+    }
+    return -1;
+  }
+
+  private runIndexOf(lv: number): number {
+    if (lv < 0 || lv >= this.count) throw new RangeError(`LV ${lv} out of range 0..${this.count - 1}`);
+    let lo = 0;
+    let hi = this.runs.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.runs[mid]!.lvStart <= lv) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  private runOf(lv: number): GraphRun {
+    return this.runs[this.runIndexOf(lv)]!;
+  }
+
+  lvToId(lv: number): EventId {
+    const run = this.runOf(lv);
+    return { agent: this.agentNames[run.agent]!, seq: run.seqStart + (lv - run.lvStart) };
+  }
+
+  /** Agent index of the event at `lv`. */
+  agentOf(lv: number): number {
+    return this.runOf(lv).agent;
+  }
+
+  seqOf(lv: number): number {
+    const run = this.runOf(lv);
+    return run.seqStart + (lv - run.lvStart);
+  }
+
+  lamportOf(lv: number): number {
+    const run = this.runOf(lv);
+    return run.lamportStart + (lv - run.lvStart);
+  }
+
+  parentsOf(lv: number): readonly number[] {
+    const run = this.runOf(lv);
+    return lv === run.lvStart ? run.parents : [lv - 1];
+  }
+
+  /**
+   * Appends an event. The caller has checked that the parents are held and that `seq` is the agent's
+   * next seq; this only asserts it. Returns the new LV.
+   */
+  add(agent: string, seq: number, parents: readonly number[]): number {
+    const a = this.agentIdx(agent, true);
+    if (seq !== this.nextSeq(agent)) {
+      throw new TandemError(CoreErrorCode.SeqOutOfOrder, `event ${agent}:${seq} is out of order: expected seq ${this.nextSeq(agent)}`);
+    }
+    const lv = this.count;
+    const last = this.runs[this.runs.length - 1];
+    if (
+      last !== undefined &&
+      last.agent === a &&
+      last.seqStart + last.len === seq &&
+      parents.length === 1 &&
+      parents[0] === lv - 1 &&
+      last.lvStart + last.len === lv
+    ) {
+      last.len++;
+    } else {
+      let lamport = 0;
+      for (const p of parents) lamport = Math.max(lamport, this.lamportOf(p) + 1);
+      this.runs.push({ lvStart: lv, len: 1, agent: a, seqStart: seq, parents: parents.slice(), lamportStart: lamport });
+    }
+    const spans = this.agentSpans[a]!;
+    const lastSpan = spans[spans.length - 1];
+    if (lastSpan !== undefined && lastSpan.lvStart + lastSpan.len === lv && lastSpan.seqStart + lastSpan.len === seq) lastSpan.len++;
+    else spans.push({ seqStart: seq, lvStart: lv, len: 1 });
+    this.count++;
+    return lv;
+  }
+
+  /** Drops every event with LV >= `size` (used to roll back a failed batch). */
+  truncate(size: number): void {
+    while (this.count > size) {
+      const run = this.runs[this.runs.length - 1]!;
+      const drop = Math.min(run.len, this.count - size);
+      const spans = this.agentSpans[run.agent]!;
+      const span = spans[spans.length - 1]!;
+      span.len -= drop;
+      if (span.len === 0) spans.pop();
+      run.len -= drop;
+      if (run.len === 0) this.runs.pop();
+      this.count -= drop;
+    }
+  }
+
+  /** Version vector of everything held. */
+  vector(): VersionVector {
+    const v: Record<string, number> = Object.create(null) as Record<string, number>;
+    for (let i = 0; i < this.agentNames.length; i++) {
+      const n = this.nextSeq(this.agentNames[i]!);
+      if (n > 0) v[this.agentNames[i]!] = n;
+    }
+    return v;
+  }
+
+  /** Converts an LV frontier to a sorted list of event ids. */
+  frontierToIds(f: LvFrontier): EventId[] {
+    return f.map((lv) => this.lvToId(lv)).sort(compareEventIds);
+  }
+
+  /** Converts ids to LVs, throwing ERR_UNKNOWN_VERSION for an id that is not held. */
+  idsToLvs(ids: readonly EventId[]): number[] {
+    const out: number[] = [];
+    for (const id of ids) {
+      const lv = this.idToLv(id);
+      if (lv < 0) throw new TandemError(CoreErrorCode.UnknownVersion, `unknown event ${id.agent}:${id.seq}`);
+      out.push(lv);
+    }
+    return out.sort((x, y) => x - y);
+  }
+
+  /**
+   * Reduces a set of LVs to a frontier (drops any that are an ancestor of another). Small inputs (the
+   * common case) only walk back as far as the smallest LV.
+   */
+  simplify(lvs: readonly number[]): number[] {
+    const uniq = [...new Set(lvs)].sort((x, y) => x - y);
+    if (uniq.length <= 1) return uniq;
+    const result: number[] = [];
+    for (const lv of uniq) {
+      const others = uniq.filter((o) => o !== lv && o > lv);
+      if (!others.some((o) => this.isAncestor(lv, [o]))) result.push(lv);
+    }
+    return result;
+  }
+
+  /** True when `lv` is in the version `frontier` (an ancestor of, or equal to, one of its events). */
+  isAncestor(lv: number, frontier: LvFrontier): boolean {
+    const heap = new MaxHeap();
+    const seen = new Set<number>();
+    for (const f of frontier) {
+      if (f === lv) return true;
+      if (f > lv && !seen.has(f)) {
+        seen.add(f);
+        heap.push(f);
+      }
+    }
+    while (heap.size > 0) {
+      const top = heap.pop();
+      const run = this.runOf(top);
+      if (lv >= run.lvStart && lv <= top) return true;
+      for (const p of run.parents) {
+        if (p === lv) return true;
+        if (p > lv && !seen.has(p)) {
+          seen.add(p);
+          heap.push(p);
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The events in version `a` but not `b` (aOnly) and in `b` but not `a` (bOnly), as ascending LV
+   * spans. Walks back from both frontiers in descending LV order and stops as soon as everything
+   * left in the queue is common to both, so its cost is the size of the difference, not the history.
+   */
+  diff(a: LvFrontier, b: LvFrontier): { aOnly: LvSpan[]; bOnly: LvSpan[] } {
+    const aOnly: LvSpan[] = [];
+    const bOnly: LvSpan[] = [];
+    const flags = new Map<number, number>();
+    const heap = new MaxHeap();
+    let shared = 0;
+    const mark = (lv: number, flag: number): void => {
+      const old = flags.get(lv);
+      if (old === undefined) {
+        flags.set(lv, flag);
+        heap.push(lv);
+        if (flag === SIDE_BOTH) shared++;
+      } else if ((old | flag) !== old) {
+        flags.set(lv, old | flag);
+        if ((old | flag) === SIDE_BOTH) shared++;
+      }
+    };
+    const record = (flag: number, start: number, end: number): void => {
+      if (flag === SIDE_BOTH || start >= end) return;
+      const list = flag === SIDE_A ? aOnly : bOnly;
+      list.push({ start, end });
+    };
+    for (const lv of a) mark(lv, SIDE_A);
+    for (const lv of b) mark(lv, SIDE_B);
+    while (heap.size > shared) {
+      let lv = heap.pop();
+      let flag = flags.get(lv)!;
+      flags.delete(lv);
+      if (flag === SIDE_BOTH) shared--;
+      const run = this.runOf(lv);
+      // Walk down the run while the next queued event lies inside it: those merge into this walk.
+      let end = lv + 1;
+      for (;;) {
+        const next = heap.size > 0 ? heap.peek() : -1;
+        if (next >= run.lvStart) {
+          // Events (next, lv] carry `flag`; from `next` on, the flags combine.
+          record(flag, next + 1, end);
+          end = next + 1;
+          lv = heap.pop();
+          const f2 = flags.get(lv)!;
+          flags.delete(lv);
+          if (f2 === SIDE_BOTH) shared--;
+          flag |= f2;
+        } else {
+          record(flag, run.lvStart, end);
+          for (const p of run.parents) mark(p, flag);
+          break;
+        }
+      }
+    }
+    aOnly.sort((x, y) => x.start - y.start);
+    bOnly.sort((x, y) => x.start - y.start);
+    return { aOnly: mergeSpans(aOnly), bOnly: mergeSpans(bOnly) };
+  }
+
+  /**
+   * Finds the latest single event V (or -1 for the root) that every event in the union of `frontiers`
+   * descends from or equals — a critical version for that set — and returns the events after it.
+   * Merging needs only to replay those events: everything at V is common ground.
+   */
+  findCriticalBase(frontiers: LvFrontier): { base: number; after: LvSpan[] } {
+    const heap = new MaxHeap();
+    const queued = new Set<number>();
+    for (const lv of frontiers) {
+      if (!queued.has(lv)) {
+        queued.add(lv);
+        heap.push(lv);
+      }
+    }
+    const after: LvSpan[] = [];
+    while (heap.size > 1) {
+      const lv = heap.pop();
+      queued.delete(lv);
+      const run = this.runOf(lv);
+      const next = heap.peek();
+      if (next >= run.lvStart) {
+        // The next queued event is an ancestor inside this run: the walk continues from it.
+        after.push({ start: next + 1, end: lv + 1 });
+        continue;
+      }
+      after.push({ start: run.lvStart, end: lv + 1 });
+      for (const p of run.parents) {
+        if (!queued.has(p)) {
+          queued.add(p);
+          heap.push(p);
+        }
+      }
+    }
+    const base = heap.size === 1 ? heap.pop() : -1;
+    after.sort((x, y) => x.start - y.start);
+    return { base, after: mergeSpans(after) };
+  }
+
+  /** All parents of an LV range's events that lie outside the range, used when exporting runs. */
+  *runsIn(span: LvSpan): Generator<{ start: number; end: number; agent: number; seqStart: number; parents: readonly number[] }> {
+    let lv = span.start;
+    while (lv < span.end) {
+      const run = this.runOf(lv);
+      const end = Math.min(span.end, run.lvStart + run.len);
+      yield {
+        start: lv,
+        end,
+        agent: run.agent,
+        seqStart: run.seqStart + (lv - run.lvStart),
+        parents: lv === run.lvStart ? run.parents : [lv - 1],
+      };
+      lv = end;
+    }
+  }
+
+  /** The LV spans of events not covered by a remote version vector, ascending. */
+  spansSince(vector: VersionVector): LvSpan[] {
+    const out: LvSpan[] = [];
+    for (let a = 0; a < this.agentNames.length; a++) {
+      const name = this.agentNames[a]!;
+      const have = Object.prototype.hasOwnProperty.call(vector, name) ? vector[name]! : 0;
+      for (const s of this.agentSpans[a]!) {
+        const from = Math.max(s.seqStart, have);
+        if (from < s.seqStart + s.len) out.push({ start: s.lvStart + (from - s.seqStart), end: s.lvStart + s.len });
+      }
+    }
+    out.sort((x, y) => x.start - y.start);
+    return mergeSpans(out);
+  }
+
+  /** Lists the runs of the graph (for encoding and statistics). */
+  runCount(): number {
+    return this.runs.length;
+  }
+}
+
+/** Merges adjacent or overlapping sorted spans. */
+export function mergeSpans(spans: LvSpan[]): LvSpan[] {
+  const out: LvSpan[] = [];
+  for (const s of spans) {
+    const last = out[out.length - 1];
+    if (last !== undefined && s.start <= last.end) last.end = Math.max(last.end, s.end);
+    else out.push({ start: s.start, end: s.end });
+  }
+  return out;
+}
+
+/** A binary max-heap of numbers: the walks pop LVs in descending order. */
+export class MaxHeap {
+  private readonly data: number[] = [];
+  get size(): number {
+    return this.data.length;
+  }
+  peek(): number {
+    return this.data.length > 0 ? this.data[0]! : -1;
+  }
+  push(x: number): void {
+    const d = this.data;
+    d.push(x);
+    let i = d.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (d[p]! >= x) break;
+      d[i] = d[p]!;
+      i = p;
+    }
+    d[i] = x;
+  }
+  pop(): number {
+    const d = this.data;
+    const top = d[0]!;
+    const last = d.pop()!;
+    if (d.length > 0) {
+      let i = 0;
+      const n = d.length;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        const c = r < n && d[r]! > d[l]! ? r : l;
+        if (d[c]! <= last) break;
+        d[i] = d[c]!;
+        i = c;
+      }
+      d[i] = last;
+    }
+    return top;
+  }
+}

@@ -1,0 +1,263 @@
+/**
+ * The Eg-walker replay (Gentle & Kleppmann, EuroSys 2025) for one text of a document: given the events
+ * after a critical base version that the replica already has (`old`) and the events it is merging
+ * (`fresh`), it rebuilds just enough per-character state to transform each fresh event's operation
+ * into an operation on the current text.
+ *
+ * Walk the events in LV order (a topological order). Before each event, move the *prepare* version to
+ * the event's parents by retreating and advancing the events in between; apply the event in prepare
+ * space (positions as its author saw them); read off where that lands in *effect* space (the merged
+ * text). Concurrent inserts at one spot are ordered by the YjsMod/Fugue rule (left origin, right origin,
+ * then agent), so runs typed concurrently never interleave.
+ */
+import { TandemError, CoreErrorCode } from '../errors.js';
+import type { EventGraph, LvFrontier, LvSpan } from '../event-graph.js';
+import type { OpLog, Patch } from '../op-log.js';
+import { ItemList, INSERTED, NOT_INSERTED, PLACEHOLDER } from './item-list.js';
+import type { Item } from './item-list.js';
+
+export interface ReplayInput {
+  readonly graph: EventGraph;
+  readonly log: OpLog;
+  /** Text being merged. */
+  readonly name: string;
+  /** The critical base version (an LV) every replayed event descends from; -1 for the empty root. */
+  readonly base: number;
+  /** Events the replica already has after `base`, ascending; replayed silently. */
+  readonly old: readonly LvSpan[];
+  /** Events being merged, ascending, all after every old event. */
+  readonly fresh: readonly LvSpan[];
+  /** Length of the text at the replica's current version (before the fresh events). */
+  readonly currentLength: number;
+}
+
+/**
+ * Replays and returns, for each fresh event touching the text, the patches (`[pos, del, ins]`, applied
+ * in order) that bring the current text up to date. Throws ERR_BASE_LENGTH_MISMATCH when a fresh
+ * event's operation reaches past the end of the text at its parents.
+ */
+export function replayText(input: ReplayInput): Map<number, Patch[]> {
+  return new TextReplay(input).run();
+}
+
+class TextReplay {
+  private readonly list = new ItemList();
+  /** Per replayed event: its inserted id ranges and the id ranges it deleted, as flat [start, len] pairs. */
+  private readonly inserted = new Map<number, number[]>();
+  private readonly deleted = new Map<number, number[]>();
+  private prepFrontier: LvFrontier;
+  /** Length of the text at the base version, known once the old events have been replayed. */
+  private baseLength = 0;
+  private readonly out = new Map<number, Patch[]>();
+
+  constructor(private readonly input: ReplayInput) {
+    this.prepFrontier = input.base < 0 ? [] : [input.base];
+  }
+
+  run(): Map<number, Patch[]> {
+    const { graph, log, name } = this.input;
+    for (const span of this.input.old) {
+      for (let lv = span.start; lv < span.end; lv++) this.step(lv, graph, log, name, false);
+    }
+    // The effect state now shows the current text: that fixes the base text's length.
+    this.baseLength = this.input.currentLength - (this.list.effTotal - PLACEHOLDER);
+    for (const span of this.input.fresh) {
+      for (let lv = span.start; lv < span.end; lv++) this.step(lv, graph, log, name, true);
+    }
+    return this.out;
+  }
+
+  private step(lv: number, graph: EventGraph, log: OpLog, name: string, emit: boolean): void {
+    const parents = graph.parentsOf(lv);
+    if (!sameFrontier(parents, this.prepFrontier)) this.movePrepare(parents);
+    this.prepFrontier = [lv];
+    if (log.textNameOf(lv) !== name) return;
+    const patches: Patch[] | undefined = emit ? [] : undefined;
+    let lengthAtParents = this.list.prepTotal - PLACEHOLDER + this.baseLength;
+    log.forEachPatch(lv, (pos, del, ins) => {
+      if (emit && pos + del > lengthAtParents) {
+        const id = graph.lvToId(lv);
+        throw new TandemError(
+          CoreErrorCode.BaseLengthMismatch,
+          `event ${id.agent}:${id.seq} edits text "${name}" at ${pos}..${pos + del} but the text at its parents has length ${lengthAtParents}`,
+        );
+      }
+      if (del > 0) this.deleteAt(lv, pos, del, patches);
+      if (ins.length > 0) this.insertAt(lv, pos, ins, graph, patches);
+      lengthAtParents += ins.length - del;
+    });
+    if (patches !== undefined && patches.length > 0) this.out.set(lv, patches);
+  }
+
+  /** Retreats the events in the prepare version but not in `parents`, advances the reverse. */
+  private movePrepare(parents: LvFrontier): void {
+    const { aOnly, bOnly } = this.input.graph.diff(this.prepFrontier, parents);
+    for (let i = aOnly.length - 1; i >= 0; i--) {
+      const s = aOnly[i]!;
+      for (let lv = s.end - 1; lv >= s.start; lv--) this.retreat(lv);
+    }
+    for (const s of bOnly) for (let lv = s.start; lv < s.end; lv++) this.advance(lv);
+  }
+
+  private retreat(lv: number): void {
+    const list = this.list;
+    const del = this.deleted.get(lv);
+    if (del !== undefined) {
+      for (let i = 0; i < del.length; i += 2) list.forEachPiece(del[i]!, del[i + 1]!, (it) => list.setPrep(it, it.prep - 1));
+    }
+    const ins = this.inserted.get(lv);
+    if (ins !== undefined) {
+      for (let i = 0; i < ins.length; i += 2) list.forEachPiece(ins[i]!, ins[i + 1]!, (it) => list.setPrep(it, NOT_INSERTED));
+    }
+  }
+
+  private advance(lv: number): void {
+    const list = this.list;
+    const ins = this.inserted.get(lv);
+    if (ins !== undefined) {
+      for (let i = 0; i < ins.length; i += 2) list.forEachPiece(ins[i]!, ins[i + 1]!, (it) => list.setPrep(it, INSERTED));
+    }
+    const del = this.deleted.get(lv);
+    if (del !== undefined) {
+      for (let i = 0; i < del.length; i += 2) list.forEachPiece(del[i]!, del[i + 1]!, (it) => list.setPrep(it, it.prep + 1));
+    }
+  }
+
+  private deleteAt(lv: number, pos: number, len: number, patches: Patch[] | undefined): void {
+    const list = this.list;
+    let targets = this.deleted.get(lv);
+    if (targets === undefined) {
+      targets = [];
+      this.deleted.set(lv, targets);
+    }
+    const found = list.findPrep(pos);
+    let item: Item | undefined = found.offset > 0 ? list.split(found.item, found.offset) : found.item;
+    let remaining = len;
+    while (remaining > 0) {
+      if (item === undefined) throw new RangeError(`delete of ${len} at ${pos} runs past the end`);
+      if (item.prep !== INSERTED) {
+        item = list.next(item);
+        continue;
+      }
+      if (item.len > remaining) list.split(item, remaining);
+      targets.push(item.id, item.len);
+      list.setPrep(item, item.prep + 1);
+      if (!item.effDeleted) {
+        if (patches !== undefined) {
+          const at = list.effPosOf(item);
+          const last = patches[patches.length - 1];
+          if (last !== undefined && last[0] === at && last[2] === '') patches[patches.length - 1] = [at, last[1] + item.len, ''];
+          else patches.push([at, item.len, '']);
+        }
+        list.markEffDeleted(item);
+      }
+      remaining -= item.len;
+      item = list.next(item);
+    }
+  }
+
+  private insertAt(lv: number, pos: number, text: string, graph: EventGraph, patches: Patch[] | undefined): void {
+    const list = this.list;
+    const id = list.nextId;
+    list.nextId += text.length;
+    list.addRange(id, text.length);
+    let ranges = this.inserted.get(lv);
+    if (ranges === undefined) {
+      ranges = [];
+      this.inserted.set(lv, ranges);
+    }
+    ranges.push(id, text.length);
+
+    let left: Item | undefined;
+    let originLeft = -1;
+    let rightItem: Item | undefined;
+    if (pos > 0) {
+      const found = list.findPrep(pos - 1);
+      left = found.item;
+      originLeft = left.id + found.offset;
+      if (found.offset < left.len - 1) rightItem = list.split(left, found.offset + 1);
+    }
+    if (rightItem === undefined) {
+      // The right origin is the next character that exists at the prepare version (even if deleted).
+      let cur = left === undefined ? list.first() : list.next(left);
+      while (cur !== undefined && cur.prep === NOT_INSERTED) cur = list.next(cur);
+      rightItem = cur;
+    }
+    const originRight = rightItem === undefined ? -1 : rightItem.id;
+    const item: Item = {
+      id,
+      len: text.length,
+      originLeft,
+      originRight,
+      lv,
+      prep: INSERTED,
+      effDeleted: false,
+      chunk: list.chunks[0]!,
+    };
+    const after = this.integrate(item, left, rightItem, graph);
+    list.insertAfter(after, item);
+    if (patches !== undefined) patches.push([list.effPosOf(item), 0, text]);
+  }
+
+  /**
+   * Chooses where among concurrent inserts between `left` and `rightItem` the new item goes (YjsMod):
+   * returns the item it goes after (undefined = the very start).
+   */
+  private integrate(item: Item, left: Item | undefined, rightItem: Item | undefined, graph: EventGraph): Item | undefined {
+    const list = this.list;
+    let destAfter = left;
+    let prev = left;
+    let cur = left === undefined ? list.first() : list.next(left);
+    let scanning = false;
+    for (;;) {
+      if (!scanning) destAfter = prev;
+      if (cur === undefined || cur === rightItem) break;
+      const cmpLeft = this.compareLeft(cur.originLeft, item.originLeft);
+      if (cmpLeft < 0) break;
+      if (cmpLeft === 0) {
+        const cmpRight = this.compareRight(cur.originRight, item.originRight);
+        if (cmpRight < 0) {
+          scanning = true;
+        } else if (cmpRight === 0) {
+          if (compareAuthors(graph, item.lv, cur.lv) < 0) break;
+          scanning = false;
+        } else {
+          scanning = false;
+        }
+      }
+      prev = cur;
+      cur = list.next(cur);
+    }
+    return destAfter;
+  }
+
+  /** Orders two left origins by list position; -1 (the start) comes first. */
+  private compareLeft(a: number, b: number): number {
+    if (a === b) return 0;
+    if (a === -1) return -1;
+    if (b === -1) return 1;
+    return this.list.comparePositions(a, b);
+  }
+
+  /** Orders two right origins by list position; -1 (the end) comes last. */
+  private compareRight(a: number, b: number): number {
+    if (a === b) return 0;
+    if (a === -1) return 1;
+    if (b === -1) return -1;
+    return this.list.comparePositions(a, b);
+  }
+}
+
+/** Orders the authors of two concurrent inserts: by agent id, then seq. */
+function compareAuthors(graph: EventGraph, a: number, b: number): number {
+  const agentA = graph.agentName(graph.agentOf(a));
+  const agentB = graph.agentName(graph.agentOf(b));
+  if (agentA !== agentB) return agentA < agentB ? -1 : 1;
+  return graph.seqOf(a) - graph.seqOf(b);
+}
+
+function sameFrontier(a: LvFrontier, b: LvFrontier): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,154 @@
+/**
+ * OpLog owns the change carried by each event, indexed by LV, in a compact columnar form. A text
+ * change is kept as positional patches (`[pos, del, ins]`, applied in order against the text at the
+ * event's parents); almost every keystroke is one patch, stored in three flat columns. Map changes
+ * and multi-patch text changes are the rare case and live in side tables.
+ */
+import type { Change, JsonValue } from './event.js';
+import type { TextOp } from './text-op.js';
+import { opFromPatches, patchesFromOp } from './text-op.js';
+
+export type Patch = readonly [pos: number, del: number, ins: string];
+
+/** Kind of change, per event. */
+const KIND_TEXT = 0;
+const KIND_MAP = 1;
+
+interface MapEntry {
+  readonly key: string;
+  /** undefined = delete. */
+  readonly value: JsonValue | undefined;
+}
+
+export class OpLog {
+  /** Per LV: index into `targets` (kind + name). */
+  private target: number[] = [];
+  private readonly targets: { kind: number; name: string }[] = [];
+  private readonly targetIndex = new Map<string, number>();
+  /** Single-patch text changes: pos, del, ins per LV (pos = -1 marks a multi-patch or map change). */
+  private pos: number[] = [];
+  private del: number[] = [];
+  private ins: string[] = [];
+  private readonly multi = new Map<number, readonly Patch[]>();
+  private readonly maps = new Map<number, MapEntry>();
+
+  get size(): number {
+    return this.target.length;
+  }
+
+  private targetId(kind: number, name: string): number {
+    const key = `${kind}:${name}`;
+    let id = this.targetIndex.get(key);
+    if (id === undefined) {
+      id = this.targets.length;
+      this.targets.push({ kind, name });
+      this.targetIndex.set(key, id);
+    }
+    return id;
+  }
+
+  /** Appends the change of the event with the next LV. */
+  push(change: Change): void {
+    const lv = this.target.length;
+    if (change.type === 'text') {
+      this.target.push(this.targetId(KIND_TEXT, change.name));
+      const patches = patchesFromOp(change.op);
+      if (patches.length === 1) {
+        const p = patches[0]!;
+        this.pos.push(p[0]);
+        this.del.push(p[1]);
+        this.ins.push(p[2]);
+      } else {
+        this.pos.push(-1);
+        this.del.push(0);
+        this.ins.push('');
+        this.multi.set(lv, patches);
+      }
+    } else {
+      this.target.push(this.targetId(KIND_MAP, change.name));
+      this.pos.push(-1);
+      this.del.push(0);
+      this.ins.push('');
+      this.maps.set(lv, { key: change.key, value: change.type === 'map_set' ? change.value : undefined });
+    }
+  }
+
+  /** Fast append of a single-patch text change (local typing). */
+  pushPatch(name: string, pos: number, del: number, ins: string): void {
+    this.target.push(this.targetId(KIND_TEXT, name));
+    this.pos.push(pos);
+    this.del.push(del);
+    this.ins.push(ins);
+  }
+
+  truncate(size: number): void {
+    for (let lv = size; lv < this.target.length; lv++) {
+      this.multi.delete(lv);
+      this.maps.delete(lv);
+    }
+    this.target.length = Math.min(this.target.length, size);
+    this.pos.length = this.target.length;
+    this.del.length = this.target.length;
+    this.ins.length = this.target.length;
+  }
+
+  /** The text name an event edits, or undefined for a map change. */
+  textNameOf(lv: number): string | undefined {
+    const t = this.targets[this.target[lv]!]!;
+    return t.kind === KIND_TEXT ? t.name : undefined;
+  }
+
+  /** Name of the text or map an event changes. */
+  nameOf(lv: number): string {
+    return this.targets[this.target[lv]!]!.name;
+  }
+
+  isText(lv: number): boolean {
+    return this.targets[this.target[lv]!]!.kind === KIND_TEXT;
+  }
+
+  /** The patches of a text event (empty for a map event). */
+  patchesOf(lv: number): readonly Patch[] {
+    const pos = this.pos[lv]!;
+    if (pos >= 0) return [[pos, this.del[lv]!, this.ins[lv]!]];
+    return this.multi.get(lv) ?? [];
+  }
+
+  /** Calls `fn` for each patch of a text event, without allocating for the single-patch case. */
+  forEachPatch(lv: number, fn: (pos: number, del: number, ins: string) => void): void {
+    const pos = this.pos[lv]!;
+    if (pos >= 0) {
+      fn(pos, this.del[lv]!, this.ins[lv]!);
+      return;
+    }
+    const ps = this.multi.get(lv);
+    if (ps !== undefined) for (const p of ps) fn(p[0], p[1], p[2]);
+  }
+
+  /** Number of characters a text event inserts. */
+  insertedLength(lv: number): number {
+    const pos = this.pos[lv]!;
+    if (pos >= 0) return this.ins[lv]!.length;
+    let n = 0;
+    const ps = this.multi.get(lv);
+    if (ps !== undefined) for (const p of ps) n += p[2].length;
+    return n;
+  }
+
+  mapEntry(lv: number): MapEntry | undefined {
+    return this.maps.get(lv);
+  }
+
+  /** Rebuilds the public change of an event. */
+  changeOf(lv: number): Change {
+    const t = this.targets[this.target[lv]!]!;
+    if (t.kind === KIND_TEXT) {
+      const op: TextOp = opFromPatches(this.patchesOf(lv));
+      return { type: 'text', name: t.name, op };
+    }
+    const m = this.maps.get(lv)!;
+    return m.value === undefined
+      ? { type: 'map_delete', name: t.name, key: m.key }
+      : { type: 'map_set', name: t.name, key: m.key, value: m.value };
+  }
+}
