@@ -74,6 +74,8 @@ export function computeBatch(
     do {
       const ps = graph.parentsOf(lv);
       for (const p of ps) if (p < groupStart) external.add(p);
+      // An event made on the empty document reaches back to the root, which then is the only base.
+      if (ps.length === 0) external.add(-1);
       const name = log.textNameOf(lv);
       if (name !== undefined) names.add(name);
       groupFrontier = advanceFrontier(groupFrontier, lv, ps);

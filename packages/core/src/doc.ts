@@ -157,6 +157,28 @@ export class Doc {
     return out;
   }
 
+  /**
+   * Compares two versions this replica knows: 'before' when `a` is contained in `b`, 'after' for the
+   * reverse, 'equal', or 'concurrent'.
+   * @throws TandemError ERR_UNKNOWN_VERSION for an event this replica does not hold.
+   */
+  compareVersions(a: Version, b: Version): 'equal' | 'before' | 'after' | 'concurrent' {
+    const { aOnly, bOnly } = this.graph.diff(this.graph.idsToLvs(a), this.graph.idsToLvs(b));
+    if (aOnly.length === 0) return bOnly.length === 0 ? 'equal' : 'before';
+    return bOnly.length === 0 ? 'after' : 'concurrent';
+  }
+
+  /** The events in version `a` and not in `b`, and the reverse, as event ids. */
+  diffVersions(a: Version, b: Version): { onlyA: EventId[]; onlyB: EventId[] } {
+    const { aOnly, bOnly } = this.graph.diff(this.graph.idsToLvs(a), this.graph.idsToLvs(b));
+    const ids = (spans: readonly { start: number; end: number }[]): EventId[] => {
+      const out: EventId[] = [];
+      for (const s of spans) for (let lv = s.start; lv < s.end; lv++) out.push(this.graph.lvToId(lv));
+      return out;
+    };
+    return { onlyA: ids(aOnly), onlyB: ids(bOnly) };
+  }
+
   /** Calls `listener` after every change; returns the function that unsubscribes it. */
   subscribe(listener: ChangeListener): () => void {
     this.listeners.add(listener);
@@ -259,6 +281,8 @@ export class Doc {
     try {
       const stack: Event[] = [];
       const batchHeld = new PendingEvents();
+      // Events woken from the buffer of earlier calls: if they still wait, they go back there.
+      const fromBuffer = new Set<Event>();
       for (let i = checked.length - 1; i >= 0; i--) stack.push(checked[i]!);
       while (stack.length > 0) {
         const e = stack.pop()!;
@@ -276,13 +300,18 @@ export class Doc {
         }
         const missing = this.missingDependency(e);
         if (missing !== undefined) {
-          batchHeld.hold(e, missing);
+          if (fromBuffer.has(e)) this.pending.hold(e, missing);
+          else batchHeld.hold(e, missing);
           continue;
         }
         this.graph.add(e.id.agent, e.id.seq, this.graph.idsToLvs(e.parents));
         this.log.push(e.change);
         accepted.push(e);
-        const woken = [...batchHeld.release(e.id), ...this.pending.release(e.id)];
+        const woken = batchHeld.release(e.id);
+        for (const w of this.pending.release(e.id)) {
+          fromBuffer.add(w);
+          woken.push(w);
+        }
         for (let i = woken.length - 1; i >= 0; i--) stack.push(woken[i]!);
       }
       const stillHeld = batchHeld.all();

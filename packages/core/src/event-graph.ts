@@ -319,7 +319,8 @@ export class EventGraph {
   /**
    * Finds the latest single event V (or -1 for the root) that every event in the union of `frontiers`
    * descends from or equals — a critical version for that set — and returns the events after it.
-   * Merging needs only to replay those events: everything at V is common ground.
+   * Merging needs only to replay those events: everything at V is common ground. An entry of -1 in
+   * `frontiers` stands for the root (an event with no parents), forcing the walk all the way back.
    */
   findCriticalBase(frontiers: LvFrontier): { base: number; after: LvSpan[] } {
     const heap = new MaxHeap();
@@ -342,7 +343,9 @@ export class EventGraph {
         continue;
       }
       after.push({ start: run.lvStart, end: lv + 1 });
-      for (const p of run.parents) {
+      // A run starting at the root descends from nothing but the root (-1): queue that.
+      const parents = run.parents.length === 0 ? [-1] : run.parents;
+      for (const p of parents) {
         if (!queued.has(p)) {
           queued.add(p);
           heap.push(p);
