@@ -20,7 +20,7 @@ import { PendingEvents } from './pending-events.js';
 import { Rope } from './rope.js';
 import { SharedMap } from './shared-map.js';
 import { checkOp, isNoop, opFromPatch, opFromPatches, patchesFromOp } from './text-op.js';
-import type { TextOp } from './text-op.js';
+import type { OpComponent, TextOp } from './text-op.js';
 import { UndoManager } from './undo-manager.js';
 import type { UndoOptions } from './undo-manager.js';
 import { checkOpOnRope, invertOnRope } from './rope-op.js';
@@ -179,6 +179,24 @@ export class Doc {
     return { onlyA: ids(aOnly), onlyB: ids(bOnly) };
   }
 
+  /**
+   * The version made of the events a version vector describes (each agent's first n events and,
+   * necessarily, their ancestors), as a frontier.
+   * @throws TandemError ERR_UNKNOWN_VERSION when the vector names events this replica lacks.
+   */
+  versionFromVector(vector: VersionVector): Version {
+    const lvs: number[] = [];
+    for (const agent of Object.keys(vector)) {
+      const n = vector[agent]!;
+      if (!Number.isSafeInteger(n) || n < 0) throw new TandemError(CoreErrorCode.UnknownVersion, `bad count ${String(n)} for agent ${agent}`);
+      if (n === 0) continue;
+      const lv = this.graph.idToLv({ agent: agent as AgentId, seq: n - 1 });
+      if (lv < 0) throw new TandemError(CoreErrorCode.UnknownVersion, `unknown event ${agent}:${n - 1}`);
+      lvs.push(lv);
+    }
+    return this.graph.frontierToIds(this.graph.simplify(lvs));
+  }
+
   /** Calls `listener` after every change; returns the function that unsubscribes it. */
   subscribe(listener: ChangeListener): () => void {
     this.listeners.add(listener);
@@ -255,13 +273,29 @@ export class Doc {
   /** Appends a local event and applies it; the op has been checked against the current state. */
   private commitLocal(change: Change, origin: ChangeOrigin): Event {
     const parents = this.graph.frontierToIds(this.frontier);
-    const lv = this.graph.add(this.agent, this.graph.nextSeq(this.agent), this.frontier);
-    this.log.push(change);
+    const seq = this.graph.nextSeq(this.agent);
+    const lv = this.graph.add(this.agent, seq, this.frontier);
+    const patches = change.type === 'text' ? patchesFromOp(change.op) : undefined;
+    this.log.push(change, patches);
     this.frontier = [lv];
-    const applied = this.applyOutput({ lv, text: change.type === 'text' ? { name: change.name, patches: patchesFromOp(change.op) } : undefined });
-    const event: Event = { id: this.graph.lvToId(lv), parents, change };
-    this.emit(applied === undefined ? [] : [applied], origin, [event]);
+    let applied: AppliedChange | undefined;
+    if (change.type === 'text') {
+      this.applyPatches(change.name, patches!);
+      applied = { type: 'text', name: change.name, op: change.op };
+    } else {
+      applied = this.applyOutput({ lv });
+    }
+    const event: Event = { id: { agent: this.agent, seq }, parents, change };
+    if (this.listeners.size > 0) this.emit(applied === undefined ? [] : [applied], origin, [event]);
     return event;
+  }
+
+  private applyPatches(name: string, patches: readonly (readonly [number, number, string])[]): void {
+    const rope = this.rope(name);
+    for (const [pos, del, ins] of patches) {
+      if (del > 0) rope.delete(pos, del);
+      if (ins.length > 0) rope.insert(pos, ins);
+    }
   }
 
   // ----- remote events -----
@@ -292,7 +326,7 @@ export class Doc {
           duplicates++;
           continue;
         }
-        const heldBefore = this.pending.get(e.id) ?? batchHeld.get(e.id);
+        const heldBefore = this.pending.size > 0 || batchHeld.size > 0 ? (this.pending.get(e.id) ?? batchHeld.get(e.id)) : undefined;
         if (heldBefore !== undefined) {
           if (!sameEvent(heldBefore, e)) throw conflict(e);
           duplicates++;
@@ -307,6 +341,7 @@ export class Doc {
         this.graph.add(e.id.agent, e.id.seq, this.graph.idsToLvs(e.parents));
         this.log.push(e.change);
         accepted.push(e);
+        if (batchHeld.size === 0 && this.pending.size === 0) continue;
         const woken = batchHeld.release(e.id);
         for (const w of this.pending.release(e.id)) {
           fromBuffer.add(w);
@@ -364,12 +399,8 @@ export class Doc {
   /** Applies one event's output to the materialized state; returns the visible change, if any. */
   private applyOutput(out: BatchOutput): AppliedChange | undefined {
     if (out.text !== undefined) {
-      const rope = this.rope(out.text.name);
-      for (const [pos, del, ins] of out.text.patches) {
-        if (del > 0) rope.delete(pos, del);
-        if (ins.length > 0) rope.insert(pos, ins);
-      }
-      return { type: 'text', name: out.text.name, op: opFromPatches(out.text.patches) };
+      this.applyPatches(out.text.name, out.text.patches);
+      return { type: 'text', name: out.text.name, op: opOfPatches(out.text.patches) };
     }
     const entry = this.log.mapEntry(out.lv);
     if (entry === undefined) return undefined;
@@ -456,6 +487,17 @@ export class Doc {
     for (const [name, text] of texts) doc.texts.set(name, new Rope(text));
     return doc;
   }
+}
+
+/** The op of splice patches; the single-patch case (nearly every event) without composing. */
+function opOfPatches(patches: readonly (readonly [number, number, string])[]): TextOp {
+  if (patches.length !== 1) return opFromPatches(patches);
+  const [pos, del, ins] = patches[0]!;
+  const op: OpComponent[] = [];
+  if (pos > 0) op.push({ type: 'retain', length: pos });
+  if (ins.length > 0) op.push({ type: 'insert', content: ins });
+  if (del > 0) op.push({ type: 'delete', length: del });
+  return op;
 }
 
 function sameEvent(a: Event, b: Event): boolean {

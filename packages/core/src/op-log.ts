@@ -36,7 +36,12 @@ export class OpLog {
     return this.target.length;
   }
 
+  /** The last target looked up: consecutive events almost always edit the same text. */
+  private lastTarget = -1;
+
   private targetId(kind: number, name: string): number {
+    const last = this.targets[this.lastTarget];
+    if (last !== undefined && last.kind === kind && last.name === name) return this.lastTarget;
     const key = `${kind}:${name}`;
     let id = this.targetIndex.get(key);
     if (id === undefined) {
@@ -44,15 +49,16 @@ export class OpLog {
       this.targets.push({ kind, name });
       this.targetIndex.set(key, id);
     }
+    this.lastTarget = id;
     return id;
   }
 
-  /** Appends the change of the event with the next LV. */
-  push(change: Change): void {
+  /** Appends the change of the event with the next LV (`patches`: the text op's, if already known). */
+  push(change: Change, patches?: readonly Patch[]): void {
     const lv = this.target.length;
     if (change.type === 'text') {
       this.target.push(this.targetId(KIND_TEXT, change.name));
-      const patches = patchesFromOp(change.op);
+      patches ??= patchesFromOp(change.op);
       if (patches.length === 1) {
         const p = patches[0]!;
         this.pos.push(p[0]);
@@ -71,14 +77,6 @@ export class OpLog {
       this.ins.push('');
       this.maps.set(lv, { key: change.key, value: change.type === 'map_set' ? change.value : undefined });
     }
-  }
-
-  /** Fast append of a single-patch text change (local typing). */
-  pushPatch(name: string, pos: number, del: number, ins: string): void {
-    this.target.push(this.targetId(KIND_TEXT, name));
-    this.pos.push(pos);
-    this.del.push(del);
-    this.ins.push(ins);
   }
 
   truncate(size: number): void {
