@@ -1,3 +1,6 @@
-// `npm start`: runs the Tandem server and web app. Until the server package lands, say so plainly.
-console.log('Tandem: the collaboration server is not built yet (see the open issues).');
-console.log('What works today: the sync core, `npm test`, and `npm run bench -- core`.');
+// `npm start`: builds nothing itself (the `prestart` script builds), then runs the Tandem server with
+// SQLite under ./data. Flags after `--` go to the server: `npm start -- --port 8080`.
+import { main } from '../packages/server/dist/src/cli.js';
+
+const code = await main(process.argv.slice(2), process.env);
+process.exit(code);

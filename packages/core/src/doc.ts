@@ -10,6 +10,9 @@ import { changeEqual } from './change-equality.js';
 import { computeBatch } from './doc-batch.js';
 import type { BatchOutput } from './doc-batch.js';
 import { checkEvent } from './encoding/json-event.js';
+import { checkJsonValue, copyJsonValue } from './encoding/json-value.js';
+import { decodeDocument, encodeDocument } from './encoding/binary.js';
+import type { DecodeLimits } from './encoding/binary.js';
 import { TandemError, CoreErrorCode } from './errors.js';
 import type { Change, Event, JsonValue } from './event.js';
 import { EventGraph } from './event-graph.js';
@@ -263,8 +266,11 @@ export class Doc {
 
   private editMap(name: string, key: string, value: JsonValue | undefined, origin: ChangeOrigin): Event {
     if (typeof key !== 'string') throw new TandemError(CoreErrorCode.InvalidEvent, `map key must be a string, got ${typeof key}`);
+    // Check and copy the value: peers must accept what the author accepted, and later changes to
+    // the caller's object must not change the event.
+    const stored = value === undefined ? undefined : copyJsonValue(checkJsonValue(value, `map ${JSON.stringify(name)} key ${JSON.stringify(key)}`));
     const previous = this.maps.get(name)?.get(key);
-    const change: Change = value === undefined ? { type: 'map_delete', name, key } : { type: 'map_set', name, key, value };
+    const change: Change = stored === undefined ? { type: 'map_delete', name, key } : { type: 'map_set', name, key, value: stored };
     const event = this.commitLocal(change, origin);
     this.undoManager.recorded(origin, this.frontier[0]!, { kind: 'map', name, key, previous });
     return event;
@@ -468,6 +474,31 @@ export class Doc {
   }
 
   // ----- snapshots -----
+
+  /**
+   * The compact binary form of this replica: all events (columnar, run-length encoded) plus the
+   * current texts, so {@link Doc.decode} needs no replay.
+   */
+  encode(): Uint8Array {
+    const texts = new Map<string, string>();
+    for (const name of this.textNames()) texts.set(name, this.getText(name));
+    const maps = new Map<string, ReadonlyMap<string, JsonValue>>();
+    for (const name of this.mapNames()) maps.set(name, this.getMap(name));
+    return encodeDocument({ events: this.events(), snapshot: { texts, maps } });
+  }
+
+  /**
+   * A replica from bytes written by {@link Doc.encode} (or events-only bytes, which are replayed).
+   * @throws TandemError ERR_DECODE for malformed bytes.
+   */
+  static decode(bytes: Uint8Array, options: DocOptions & { readonly limits?: DecodeLimits }): Doc {
+    const decoded = decodeDocument(bytes, options.limits);
+    if (decoded.snapshot !== undefined) return Doc.fromSnapshot(options, decoded.events, decoded.snapshot.texts);
+    const doc = new Doc(options);
+    doc.receive(decoded.events, { validate: false });
+    return doc;
+  }
+
 
   /**
    * Builds a replica from stored events and the texts they produce, without replaying history: the

@@ -161,6 +161,28 @@ function checkedJson(r: ByteReader, what: string, maxValueBytes: number, content
   return at(r, start, what, () => checkJsonValue(v, 'value', maxValueBytes));
 }
 
+/** Reads the agent table: distinct valid ids, each with the seq of its first event in the file. */
+function readAgents(r: ByteReader, complete: boolean, maxAgents: number): { agents: AgentId[]; bases: number[] } {
+  const n = r.count('agent count', 3, maxAgents);
+  const agents: AgentId[] = [];
+  const bases: number[] = [];
+  const seen = new Set<string>();
+  for (let k = 0; k < n; k++) {
+    const start = r.offset;
+    const s = r.string('agent id', MAX_AGENT_ID_LENGTH * UTF8_PER_UNIT);
+    const agent = at(r, start, `agent ${k}`, () => checkAgent(s, 'agent id'));
+    if (seen.has(s)) throw r.fail(`agent ${JSON.stringify(s)} appears twice`, start);
+    seen.add(s);
+    const baseAt = r.offset;
+    const base = r.uvarint('agent base seq');
+    if (complete && base !== 0) throw r.fail(`a document must hold each agent's events from seq 0, got ${base}`, baseAt);
+    agents.push(agent);
+    bases.push(base);
+  }
+  r.expectEnd('the agents column');
+  return { agents, bases };
+}
+
 /** Reads a table of distinct strings, each validated by `check`. */
 function readTable(r: ByteReader, what: string, maxUnits: number, minBytes: number, check: (v: unknown, path: string) => string): string[] {
   const n = r.count(`${what} count`, minBytes, r.remaining);
@@ -220,8 +242,11 @@ function readSnapshot(r: ByteReader, limits: Limits, content: Budget): DocumentS
   return { texts, maps };
 }
 
-/** Decodes a file of the expected kind. */
-export function decodeFile(bytes: Uint8Array, kind: FileKind, options: DecodeLimits = {}): { events: Event[]; snapshot?: DocumentSnapshot } {
+/**
+ * Decodes a file of either kind. With `complete`, every agent's events must start at seq 0 (so no
+ * parent can lie outside the file): what a document needs, whichever kind of file carries it.
+ */
+export function decodeFile(bytes: Uint8Array, complete: boolean, options: DecodeLimits = {}): { events: Event[]; snapshot?: DocumentSnapshot } {
   if (!(bytes instanceof Uint8Array)) throw decodeError('input must be a Uint8Array');
   const n = bytes.length;
   if (n < HEADER_BYTES + TRAILER_BYTES) throw decodeError(`truncated: ${n} bytes cannot hold the header and checksum, at byte ${n}`);
@@ -231,10 +256,6 @@ export function decodeFile(bytes: Uint8Array, kind: FileKind, options: DecodeLim
   if (bytes[4] !== FORMAT_VERSION) throw decodeError(`unsupported format version ${bytes[4]} at byte 4`);
   const fileKind = bytes[5];
   if (fileKind !== FileKind.Events && fileKind !== FileKind.Document) throw decodeError(`unknown file kind ${fileKind} at byte 5`);
-  if (fileKind !== kind) {
-    const names = { [FileKind.Events]: 'an events', [FileKind.Document]: 'a document' };
-    throw decodeError(`this is ${names[fileKind]} encoding, expected ${names[kind]} encoding, at byte 5`);
-  }
   const stored = ((bytes[n - 4] as number) | ((bytes[n - 3] as number) << 8) | ((bytes[n - 2] as number) << 16) | ((bytes[n - 1] as number) << 24)) >>> 0;
   if (crc32(bytes, 0, n - TRAILER_BYTES) !== stored) throw decodeError(`checksum mismatch (corrupt or truncated data) at byte ${n - TRAILER_BYTES}`);
 
@@ -251,7 +272,11 @@ export function decodeFile(bytes: Uint8Array, kind: FileKind, options: DecodeLim
 
   const r = new ByteReader(bytes.subarray(HEADER_BYTES, n - TRAILER_BYTES), HEADER_BYTES);
   const agentsR = readColumn(r, 'agents', decompressed);
+  const { agents, bases } = readAgents(agentsR, complete || fileKind === FileKind.Document, limits.maxAgents);
   const stringsR = readColumn(r, 'strings', decompressed);
+  const names = readTable(stringsR, 'name', MAX_NAME_LENGTH, 2, checkName);
+  const keys = readTable(stringsR, 'key', MAX_KEY_LENGTH, 1, checkKey);
+  stringsR.expectEnd('the strings column');
   const runsR = readColumn(r, 'runs', decompressed);
   const changes = new RunReader(readColumn(r, 'changes', decompressed), 'changes', (c) => {
     const kindAt = c.offset;
@@ -278,30 +303,8 @@ export function decodeFile(bytes: Uint8Array, kind: FileKind, options: DecodeLim
   const generalR = readColumn(r, 'general', decompressed);
   const textR = readColumn(r, 'text', decompressed);
   const mapsR = readColumn(r, 'maps', decompressed);
-  const snapshotR = kind === FileKind.Document ? readColumn(r, 'snapshot', decompressed) : undefined;
+  const snapshotR = fileKind === FileKind.Document ? readColumn(r, 'snapshot', decompressed) : undefined;
   r.expectEnd('the last column');
-
-  // Agents.
-  const nAgents = agentsR.count('agent count', 3, limits.maxAgents);
-  const agents: AgentId[] = [];
-  const bases: number[] = [];
-  const seenAgents = new Set<string>();
-  for (let k = 0; k < nAgents; k++) {
-    const start = agentsR.offset;
-    const s = agentsR.string('agent id', MAX_AGENT_ID_LENGTH * UTF8_PER_UNIT);
-    const agent = at(agentsR, start, `agent ${k}`, () => checkAgent(s, 'agent id'));
-    if (seenAgents.has(s)) throw agentsR.fail(`agent ${JSON.stringify(s)} appears twice`, start);
-    seenAgents.add(s);
-    const baseAt = agentsR.offset;
-    const base = agentsR.uvarint('agent base seq');
-    if (kind === FileKind.Document && base !== 0) throw agentsR.fail(`a document must start each agent at seq 0, got ${base}`, baseAt);
-    agents.push(agent);
-    bases.push(base);
-  }
-  agentsR.expectEnd('the agents column');
-  const names = readTable(stringsR, 'name', MAX_NAME_LENGTH, 2, checkName);
-  const keys = readTable(stringsR, 'key', MAX_KEY_LENGTH, 1, checkKey);
-  stringsR.expectEnd('the strings column');
 
   // The inserted text is needed whole to be sliced by UTF-16 lengths.
   const textBytes = textR.bytesOf(textR.remaining, 'inserted text');
@@ -309,6 +312,7 @@ export function decodeFile(bytes: Uint8Array, kind: FileKind, options: DecodeLim
   content.left -= textBytes.length;
   const text = new TextSlicer(decodeUtf8(textBytes, 'inserted text', textR, 0), textR);
 
+  const nAgents = agents.length;
   const counts = new Array<number>(nAgents).fill(0);
   const referenced = new Uint8Array(nAgents);
   const cursors = new Array<Map<number, Cursor> | undefined>(nAgents);

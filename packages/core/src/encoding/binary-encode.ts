@@ -24,7 +24,7 @@ import {
   type DocumentSnapshot,
   type EncodeOptions,
 } from './binary-format.js';
-import { ByteWriter, utf8 } from './byte-writer.js';
+import { ByteWriter, MAX_SIGNED_VARINT, utf8 } from './byte-writer.js';
 import { crc32 } from './crc32.js';
 import { checkAgent, checkKey, checkName } from './json-event.js';
 import { describe, invalidEvent, isWellFormed } from './json-value.js';
@@ -235,12 +235,16 @@ function encodeTextOp(cols: Columns, op: TextOp, cursor: Cursor, path: string): 
   if (op.length === skip + 1 && a?.type === 'insert') shape = Shape.Insert;
   else if (op.length === skip + 1 && a?.type === 'delete') shape = Shape.Delete;
   else if (op.length === skip + 2 && a?.type === 'insert' && b?.type === 'delete') shape = Shape.Replace;
+  const predicted = predictPosition(cursor, shape);
+  const delta = pos - predicted;
+  // Absurd positions (near 2^53) may not survive the delta arithmetic exactly: store those in full.
+  if (Math.abs(delta) > MAX_SIGNED_VARINT || predicted + delta !== pos) shape = Shape.General;
   cols.shapeRle.push(shape);
   if (shape === Shape.General) {
     encodeGeneral(cols, op, cursor, path);
     return;
   }
-  cols.position(pos - predictPosition(cursor, shape));
+  cols.position(delta);
   let insLen = 0;
   if (a !== undefined && a.type === 'insert') {
     const s = insertContent(a.content, `${path}[${skip}].content`);

@@ -21,11 +21,12 @@ export function encodeDocument(doc: EncodedDocument, options?: EncodeOptions): U
 }
 
 /**
- * Decodes and fully validates a document encoding.
+ * Decodes and fully validates a document encoding. Bytes from {@link encodeEvents} are accepted too
+ * when they hold a complete history (every agent from seq 0); the result then has no snapshot.
  * @throws TandemError ERR_DECODE, naming the problem and its byte offset; never anything else.
  */
 export function decodeDocument(bytes: Uint8Array, limits?: DecodeLimits): EncodedDocument {
-  return decodeFile(bytes, FileKind.Document, limits);
+  return decodeFile(bytes, true, limits);
 }
 
 /**
@@ -38,9 +39,10 @@ export function encodeEvents(events: readonly Event[], options?: EncodeOptions):
 }
 
 /**
- * Decodes and fully validates an events encoding.
+ * Decodes and fully validates an events encoding. Bytes from {@link encodeDocument} are accepted too:
+ * their snapshot is validated, then left out.
  * @throws TandemError ERR_DECODE, naming the problem and its byte offset; never anything else.
  */
 export function decodeEvents(bytes: Uint8Array, limits?: DecodeLimits): Event[] {
-  return decodeFile(bytes, FileKind.Events, limits).events;
+  return decodeFile(bytes, false, limits).events;
 }

@@ -9,7 +9,8 @@ import { MAX_VARINT } from './byte-writer.js';
 /** LEB128 of at most 8 bytes carries 56 bits, enough for MAX_VARINT; longer is always corrupt. */
 const MAX_VARINT_BYTES = 8;
 
-const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a leading U+FEFF as text: by default TextDecoder would silently drop it.
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function decodeError(message: string): TandemError {
   return new TandemError(CoreErrorCode.Decode, message);

@@ -18,7 +18,8 @@ export function invalidEvent(message: string): TandemError {
 /** A short rendering of an untrusted value for messages; never throws, never prints megabytes. */
 export function describe(v: unknown): string {
   let s: string;
-  if (typeof v === 'string') s = JSON.stringify(v);
+  // Strings are cut before quoting so a hostile megabyte string is never copied whole.
+  if (typeof v === 'string') s = JSON.stringify(v.length > 60 ? v.slice(0, 60) : v);
   else if (typeof v === 'bigint') s = `${v}n`;
   else if (typeof v === 'symbol' || typeof v === 'function') s = typeof v;
   else if (v === null || typeof v !== 'object') s = String(v);
@@ -29,7 +30,7 @@ export function describe(v: unknown): string {
 
 /** `path` extended by an object key, quoting keys that are not plain identifiers. */
 export function keyPath(path: string, key: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(key) && key.length <= 40 ? `${path}.${key}` : `${path}[${describe(key)}]`;
+  return key.length <= 40 && /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${describe(key)}]`;
 }
 
 /**
