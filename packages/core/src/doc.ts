@@ -12,6 +12,7 @@ import type { BatchOutput } from './doc-batch.js';
 import { checkEvent } from './encoding/json-event.js';
 import { checkJsonValue, copyJsonValue } from './encoding/json-value.js';
 import { decodeDocument, encodeDocument } from './encoding/binary.js';
+import { decodeStructure } from './encoding/binary-structure.js';
 import type { DecodeLimits } from './encoding/binary.js';
 import { TandemError, CoreErrorCode } from './errors.js';
 import type { Change, Event, JsonValue } from './event.js';
@@ -71,7 +72,7 @@ export type ChangeListener = (changes: readonly AppliedChange[], origin: ChangeO
 export class Doc {
   readonly agent: AgentId;
   private readonly graph = new EventGraph();
-  private readonly log = new OpLog();
+  private log = new OpLog();
   private readonly texts = new Map<string, Rope>();
   private readonly maps = new Map<string, SharedMap>();
   private frontier: number[] = [];
@@ -492,13 +493,28 @@ export class Doc {
    * @throws TandemError ERR_DECODE for malformed bytes.
    */
   static decode(bytes: Uint8Array, options: DocOptions & { readonly limits?: DecodeLimits }): Doc {
-    const decoded = decodeDocument(bytes, options.limits);
-    if (decoded.snapshot !== undefined) return Doc.fromSnapshot(options, decoded.events, decoded.snapshot.texts);
+    const structure = bytes[5] === 2 ? decodeStructure(bytes, options.limits) : undefined;
+    if (structure?.snapshot === undefined) {
+      // Events only, or no snapshot: replay.
+      const doc = new Doc(options);
+      doc.receive(decodeDocument(bytes, options.limits).events, { validate: false });
+      return doc;
+    }
+    // Read the graph and the snapshot only; the operations are decoded if history is ever needed.
     const doc = new Doc(options);
-    doc.receive(decoded.events, { validate: false });
+    for (const run of structure.runs) {
+      const parents = doc.graph.idsToLvs(run.parents);
+      const first = doc.graph.addRun(run.agent, run.seq, run.len, parents);
+      doc.frontier = doc.frontier.filter((x) => !parents.includes(x));
+      doc.frontier.push(first + run.len - 1);
+    }
+    doc.frontier.sort((x, y) => x - y);
+    doc.log = OpLog.lazy(structure.eventCount, () => decodeDocument(bytes, options.limits).events.map((e) => e.change));
+    for (const [name, text] of structure.snapshot.texts) doc.texts.set(name, new Rope(text));
+    // Map registers need each write's Lamport time: rebuild them from the map events (rare, small).
+    if (structure.snapshot.maps.size > 0) for (let lv = 0; lv < doc.graph.size; lv++) doc.applyOutput({ lv });
     return doc;
   }
-
 
   /**
    * Builds a replica from stored events and the texts they produce, without replaying history: the

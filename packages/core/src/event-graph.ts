@@ -174,6 +174,22 @@ export class EventGraph {
     return lv;
   }
 
+  /**
+   * Appends a run of `len` events of one agent (seqs seq..seq+len-1), the first with `parents`, each
+   * later one the child of the one before. Returns the first LV.
+   */
+  addRun(agent: string, seq: number, len: number, parents: readonly number[]): number {
+    const first = this.add(agent, seq, parents);
+    if (len > 1) {
+      const run = this.runs[this.runs.length - 1]!;
+      run.len += len - 1;
+      const spans = this.agentSpans[run.agent]!;
+      spans[spans.length - 1]!.len += len - 1;
+      this.count += len - 1;
+    }
+    return first;
+  }
+
   /** Drops every event with LV >= `size` (used to roll back a failed batch). */
   truncate(size: number): void {
     while (this.count > size) {

@@ -32,6 +32,36 @@ export class OpLog {
   private readonly multi = new Map<number, readonly Patch[]>();
   private readonly maps = new Map<number, MapEntry>();
 
+  /** Events [0, count) whose changes are not decoded yet, and how to decode them. */
+  private lazy: { readonly count: number; readonly load: () => readonly Change[] } | undefined;
+
+  /**
+   * A log whose first `count` changes are decoded only when first needed (loading a document reads
+   * its snapshot; history is decoded if a merge or an export ever asks for it).
+   */
+  static lazy(count: number, load: () => readonly Change[]): OpLog {
+    const log = new OpLog();
+    log.lazy = { count, load };
+    log.target.length = count;
+    log.pos.length = count;
+    log.del.length = count;
+    log.ins.length = count;
+    return log;
+  }
+
+  /** Decodes the lazy prefix now if `lv` lies in it. */
+  private need(lv: number): void {
+    if (this.lazy !== undefined && lv < this.lazy.count) this.materialize();
+  }
+
+  private materialize(): void {
+    const lazy = this.lazy!;
+    this.lazy = undefined;
+    const changes = lazy.load();
+    if (changes.length !== lazy.count) throw new Error(`op log: decoded ${changes.length} changes for ${lazy.count} events`);
+    for (let lv = 0; lv < changes.length; lv++) this.setAt(lv, changes[lv]!);
+  }
+
   get size(): number {
     return this.target.length;
   }
@@ -55,31 +85,35 @@ export class OpLog {
 
   /** Appends the change of the event with the next LV (`patches`: the text op's, if already known). */
   push(change: Change, patches?: readonly Patch[]): void {
-    const lv = this.target.length;
+    this.setAt(this.target.length, change, patches);
+  }
+
+  private setAt(lv: number, change: Change, patches?: readonly Patch[]): void {
     if (change.type === 'text') {
-      this.target.push(this.targetId(KIND_TEXT, change.name));
+      this.target[lv] = this.targetId(KIND_TEXT, change.name);
       patches ??= patchesFromOp(change.op);
       if (patches.length === 1) {
         const p = patches[0]!;
-        this.pos.push(p[0]);
-        this.del.push(p[1]);
-        this.ins.push(p[2]);
+        this.pos[lv] = p[0];
+        this.del[lv] = p[1];
+        this.ins[lv] = p[2];
       } else {
-        this.pos.push(-1);
-        this.del.push(0);
-        this.ins.push('');
+        this.pos[lv] = -1;
+        this.del[lv] = 0;
+        this.ins[lv] = '';
         this.multi.set(lv, patches);
       }
     } else {
-      this.target.push(this.targetId(KIND_MAP, change.name));
-      this.pos.push(-1);
-      this.del.push(0);
-      this.ins.push('');
+      this.target[lv] = this.targetId(KIND_MAP, change.name);
+      this.pos[lv] = -1;
+      this.del[lv] = 0;
+      this.ins[lv] = '';
       this.maps.set(lv, { key: change.key, value: change.type === 'map_set' ? change.value : undefined });
     }
   }
 
   truncate(size: number): void {
+    if (this.lazy !== undefined && size < this.lazy.count) this.materialize();
     for (let lv = size; lv < this.target.length; lv++) {
       this.multi.delete(lv);
       this.maps.delete(lv);
@@ -92,21 +126,25 @@ export class OpLog {
 
   /** The text name an event edits, or undefined for a map change. */
   textNameOf(lv: number): string | undefined {
+    this.need(lv);
     const t = this.targets[this.target[lv]!]!;
     return t.kind === KIND_TEXT ? t.name : undefined;
   }
 
   /** Name of the text or map an event changes. */
   nameOf(lv: number): string {
+    this.need(lv);
     return this.targets[this.target[lv]!]!.name;
   }
 
   isText(lv: number): boolean {
+    this.need(lv);
     return this.targets[this.target[lv]!]!.kind === KIND_TEXT;
   }
 
   /** The patches of a text event (empty for a map event). */
   patchesOf(lv: number): readonly Patch[] {
+    this.need(lv);
     const pos = this.pos[lv]!;
     if (pos >= 0) return [[pos, this.del[lv]!, this.ins[lv]!]];
     return this.multi.get(lv) ?? [];
@@ -114,6 +152,7 @@ export class OpLog {
 
   /** Calls `fn` for each patch of a text event, without allocating for the single-patch case. */
   forEachPatch(lv: number, fn: (pos: number, del: number, ins: string) => void): void {
+    this.need(lv);
     const pos = this.pos[lv]!;
     if (pos >= 0) {
       fn(pos, this.del[lv]!, this.ins[lv]!);
@@ -125,6 +164,7 @@ export class OpLog {
 
   /** Number of characters a text event inserts. */
   insertedLength(lv: number): number {
+    this.need(lv);
     const pos = this.pos[lv]!;
     if (pos >= 0) return this.ins[lv]!.length;
     let n = 0;
@@ -134,11 +174,13 @@ export class OpLog {
   }
 
   mapEntry(lv: number): MapEntry | undefined {
+    this.need(lv);
     return this.maps.get(lv);
   }
 
   /** Rebuilds the public change of an event. */
   changeOf(lv: number): Change {
+    this.need(lv);
     const t = this.targets[this.target[lv]!]!;
     if (t.kind === KIND_TEXT) {
       const op: TextOp = opFromPatches(this.patchesOf(lv));

@@ -38,7 +38,7 @@ import { checkJsonValue, DEFAULT_MAX_VALUE_BYTES } from './json-value.js';
 /** UTF-8 needs at most 3 bytes per UTF-16 code unit (a 4-byte sequence is two code units). */
 const UTF8_PER_UNIT = 3;
 
-interface Limits {
+export interface Limits {
   readonly maxEvents: number;
   readonly maxAgents: number;
   readonly maxParents: number;
@@ -162,7 +162,7 @@ function checkedJson(r: ByteReader, what: string, maxValueBytes: number, content
 }
 
 /** Reads the agent table: distinct valid ids, each with the seq of its first event in the file. */
-function readAgents(r: ByteReader, complete: boolean, maxAgents: number): { agents: AgentId[]; bases: number[] } {
+export function readAgents(r: ByteReader, complete: boolean, maxAgents: number): { agents: AgentId[]; bases: number[] } {
   const n = r.count('agent count', 3, maxAgents);
   const agents: AgentId[] = [];
   const bases: number[] = [];
@@ -199,7 +199,7 @@ function readTable(r: ByteReader, what: string, maxUnits: number, minBytes: numb
   return list;
 }
 
-function readSnapshot(r: ByteReader, limits: Limits, content: Budget): DocumentSnapshot | undefined {
+export function readSnapshot(r: ByteReader, limits: Limits, content: Budget): DocumentSnapshot | undefined {
   const flagAt = r.offset;
   const flag = r.u8('snapshot flag');
   if (flag === 0) {

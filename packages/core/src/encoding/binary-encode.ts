@@ -404,7 +404,8 @@ function assemble(cols: Columns, kind: FileKind, snapshot: DocumentSnapshot | un
   if (kind === FileKind.Document) {
     const snap = new ByteWriter();
     writeSnapshot(snap, snapshot);
-    writeColumn(out, snap.finish(), compress);
+    // Stored raw: loading a document reads only its snapshot, and must not wait on decompression.
+    writeColumn(out, snap.finish(), false);
   }
   out.u32le(crc32(out.finish()));
   const bytes = out.finish();
