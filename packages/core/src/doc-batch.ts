@@ -9,10 +9,21 @@ import type { EventGraph, LvFrontier } from './event-graph.js';
 import { replayText } from './merge/eg-walker.js';
 import type { OpLog, Patch } from './op-log.js';
 
-/** The output of one event: patches on a text (against the text just before), or a map write. */
+/**
+ * The output of one event: for a text event, its name and — when the merge transformed it — the
+ * patches to apply (against the text just before); without patches the event's own op applies as is.
+ * For a map event, nothing: the write is read from the log.
+ */
 export interface BatchOutput {
   readonly lv: number;
-  readonly text?: { readonly name: string; readonly patches: readonly Patch[] };
+  readonly text?: string;
+  readonly patches?: readonly Patch[];
+}
+
+/** Whether event `lv`'s parents are exactly the frontier `f`, without allocating in the common case. */
+function parentsAre(graph: EventGraph, lv: number, f: LvFrontier): boolean {
+  if (f.length === 1) return graph.soleParent(lv) === f[0];
+  return sameFrontier(graph.parentsOf(lv), f);
 }
 
 /** Whether two frontiers are the same version (both sorted). */
@@ -48,17 +59,17 @@ export function computeBatch(
   let current = frontier.slice();
   let lv = start;
   while (lv < end) {
-    const parents = graph.parentsOf(lv);
-    if (sameFrontier(parents, current)) {
+    if (parentsAre(graph, lv, current)) {
       const name = log.textNameOf(lv);
       if (name !== undefined) {
         let len = lengthOf(name);
+        const at = lv;
         log.forEachPatch(lv, (pos, del, ins) => {
-          if (pos + del > len) throw lengthError(graph, lv, name, pos, del, len);
+          if (pos + del > len) throw lengthError(graph, at, name, pos, del, len);
           len += ins.length - del;
         });
         lengths.set(name, len);
-        outputs.push({ lv, text: { name, patches: log.patchesOf(lv) } });
+        outputs.push({ lv, text: name });
       } else {
         outputs.push({ lv });
       }
@@ -80,7 +91,7 @@ export function computeBatch(
       if (name !== undefined) names.add(name);
       groupFrontier = advanceFrontier(groupFrontier, lv, ps);
       lv++;
-    } while (lv < end && !sameFrontier(graph.parentsOf(lv), groupFrontier));
+    } while (lv < end && !parentsAre(graph, lv, groupFrontier));
     const { base, after } = graph.findCriticalBase([...current, ...external]);
     const byLv = new Map<number, { name: string; patches: Patch[] }>();
     for (const name of names) {
@@ -102,7 +113,8 @@ export function computeBatch(
     }
     for (let at = groupStart; at < lv; at++) {
       const t = byLv.get(at);
-      outputs.push(t === undefined ? { lv: at } : { lv: at, text: t });
+      // A text event whose merge emitted nothing (its effect was already there) outputs nothing.
+      outputs.push(t === undefined ? (log.textNameOf(at) === undefined ? { lv: at } : { lv: at, patches: [] }) : { lv: at, text: t.name, patches: t.patches });
     }
     current = groupFrontier;
   }

@@ -339,13 +339,14 @@ export class Doc {
           duplicates++;
           continue;
         }
-        const missing = this.missingDependency(e);
-        if (missing !== undefined) {
+        const parents = this.parentLvs(e);
+        if (parents === undefined) {
+          const missing = this.missingDependency(e)!;
           if (fromBuffer.has(e)) this.pending.hold(e, missing);
           else batchHeld.hold(e, missing);
           continue;
         }
-        this.graph.add(e.id.agent, e.id.seq, this.graph.idsToLvs(e.parents));
+        this.graph.add(e.id.agent, e.id.seq, parents);
         this.log.push(e.change);
         accepted.push(e);
         if (batchHeld.size === 0 && this.pending.size === 0) continue;
@@ -389,6 +390,23 @@ export class Doc {
     }
   }
 
+  /** The LVs of `e`'s parents, sorted, or undefined when one of them (or the agent's previous event) is missing. */
+  private parentLvs(e: Event): number[] | undefined {
+    if (e.id.seq !== this.graph.nextSeq(e.id.agent)) return undefined;
+    const ps = e.parents;
+    if (ps.length === 1) {
+      const lv = this.graph.idToLv(ps[0]!);
+      return lv < 0 ? undefined : [lv];
+    }
+    const out: number[] = [];
+    for (const p of ps) {
+      const lv = this.graph.idToLv(p);
+      if (lv < 0) return undefined;
+      out.push(lv);
+    }
+    return out.sort((x, y) => x - y);
+  }
+
   /** The first event `e` depends on that is not held: a parent, or the agent's previous event. */
   private missingDependency(e: Event): EventId | undefined {
     for (const p of e.parents) if (this.graph.idToLv(p) < 0) return p;
@@ -406,9 +424,18 @@ export class Doc {
   /** Applies one event's output to the materialized state; returns the visible change, if any. */
   private applyOutput(out: BatchOutput): AppliedChange | undefined {
     if (out.text !== undefined) {
-      this.applyPatches(out.text.name, out.text.patches);
-      return { type: 'text', name: out.text.name, op: opOfPatches(out.text.patches) };
+      const rope = this.rope(out.text);
+      if (out.patches !== undefined) {
+        this.applyPatches(out.text, out.patches);
+        return { type: 'text', name: out.text, op: opOfPatches(out.patches) };
+      }
+      this.log.forEachPatch(out.lv, (pos, del, ins) => {
+        if (del > 0) rope.delete(pos, del);
+        if (ins.length > 0) rope.insert(pos, ins);
+      });
+      return { type: 'text', name: out.text, op: this.log.opOf(out.lv) };
     }
+    if (out.patches !== undefined) return undefined;
     const entry = this.log.mapEntry(out.lv);
     if (entry === undefined) return undefined;
     const name = this.log.nameOf(out.lv);
@@ -465,7 +492,9 @@ export class Doc {
       const { outputs } = computeBatch(this.graph, this.log, this.frontier, startSize, this.graph.size, (name) => this.textLength(name));
       const result = new Map<number, { name: string; patches: [number, number, string][] }>();
       outputs.forEach((out, i) => {
-        if (out.text !== undefined) result.set(i, { name: out.text.name, patches: out.text.patches.map((p) => [p[0], p[1], p[2]]) });
+        if (out.text === undefined) return;
+        const patches = out.patches ?? this.log.patchesOf(out.lv);
+        result.set(i, { name: out.text, patches: patches.map((p) => [p[0], p[1], p[2]]) });
       });
       return result;
     } finally {

@@ -136,6 +136,13 @@ export class EventGraph {
     return run.lamportStart + (lv - run.lvStart);
   }
 
+  /** The only parent of `lv`, or -2 when it has none or several (no allocation: the hot path). */
+  soleParent(lv: number): number {
+    const run = this.runOf(lv);
+    if (lv !== run.lvStart) return lv - 1;
+    return run.parents.length === 1 ? run.parents[0]! : -2;
+  }
+
   parentsOf(lv: number): readonly number[] {
     const run = this.runOf(lv);
     return lv === run.lvStart ? run.parents : [lv - 1];

@@ -5,7 +5,7 @@
  * and multi-patch text changes are the rare case and live in side tables.
  */
 import type { Change, JsonValue } from './event.js';
-import type { TextOp } from './text-op.js';
+import type { OpComponent, TextOp } from './text-op.js';
 import { opFromPatches, patchesFromOp } from './text-op.js';
 
 export type Patch = readonly [pos: number, del: number, ins: string];
@@ -171,6 +171,20 @@ export class OpLog {
     const ps = this.multi.get(lv);
     if (ps !== undefined) for (const p of ps) n += p[2].length;
     return n;
+  }
+
+  /** The text op of an event, built straight from the columns in the single-patch case. */
+  opOf(lv: number): TextOp {
+    this.need(lv);
+    const pos = this.pos[lv]!;
+    if (pos < 0) return opFromPatches(this.patchesOf(lv));
+    const del = this.del[lv]!;
+    const ins = this.ins[lv]!;
+    const op: OpComponent[] = [];
+    if (pos > 0) op.push({ type: 'retain', length: pos });
+    if (ins.length > 0) op.push({ type: 'insert', content: ins });
+    if (del > 0) op.push({ type: 'delete', length: del });
+    return op;
   }
 
   mapEntry(lv: number): MapEntry | undefined {

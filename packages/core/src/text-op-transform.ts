@@ -139,6 +139,8 @@ class OpReader {
  */
 export function normalize(op: TextOp): TextOp {
   if (!Array.isArray(op)) throw invalid(`an op must be an array of components, got ${describe(op)}`);
+  // Most ops arrive canonical already (every op this library builds is): hand them back as they are.
+  if (isCanonical(op)) return op;
   const out = new OpBuilder();
   let base = 0;
   for (let i = 0; i < op.length; i++) {
@@ -159,6 +161,26 @@ export function normalize(op: TextOp): TextOp {
   }
   if (!Number.isSafeInteger(base)) throw invalid(`op base length ${base} is not a safe integer`);
   return out.done();
+}
+
+/** True when `op` is already in canonical form (and well formed), so normalizing would copy it unchanged. */
+function isCanonical(op: TextOp): boolean {
+  let prev = '';
+  for (let i = 0; i < op.length; i++) {
+    const c = op[i] as OpComponent | null;
+    if (typeof c !== 'object' || c === null) return false;
+    const type = c.type;
+    if (type === prev) return false;
+    if (type === 'insert') {
+      if (typeof c.content !== 'string' || c.content.length === 0 || prev === 'delete') return false;
+    } else if (type === 'retain' || type === 'delete') {
+      if (!Number.isSafeInteger(c.length) || c.length <= 0) return false;
+    } else {
+      return false;
+    }
+    prev = type;
+  }
+  return prev !== 'retain';
 }
 
 /**

@@ -234,7 +234,10 @@ export interface OtRemoteOperationMessage {
   readonly version: number;
   readonly userId: string;
   readonly text: string;
-  /** Against the text at `version - 1`. */
+  /**
+   * Against the text as the client last had it (after its previous remote_operation, ack or join).
+   * Not "the text at `version - 1`": one commit of several events advances the version by several.
+   */
   readonly operations: readonly OpComponent[];
 }
 

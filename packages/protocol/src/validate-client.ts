@@ -4,18 +4,10 @@
  * Every field of every client message type is checked here (types, ranges, string lengths, unknown
  * fields), so code behind the edge never sees a value the message types do not promise.
  */
-import { boundedString, fail, FieldReader, finiteNumber, nonNegativeInt, oneOf, positiveInt, arrayOf, type Writable } from './fields.js';
 import { checkEventList, checkOperations } from './core-values.js';
+import { arrayOf, boundedString, fail, FieldReader, finiteNumber, nonNegativeInt, oneOf, positiveInt, type Writable } from './fields.js';
 import { parseFrame, validateWith, validatorMap, type MessageValidator } from './frame.js';
-import {
-  DEFAULT_CLIENT_MESSAGE_LIMITS,
-  MAX_DISPLAY_NAME_LENGTH,
-  MAX_PROTOCOL_ENTRIES,
-  MAX_SOFTWARE_INFO_LENGTH,
-  MAX_USER_ID_LENGTH,
-  resolveLimits,
-  type ProtocolLimits,
-} from './limits.js';
+import { DEFAULT_CLIENT_MESSAGE_LIMITS, MAX_PROTOCOL_ENTRIES, MAX_SOFTWARE_INFO_LENGTH, resolveLimits, type ProtocolLimits } from './limits.js';
 import {
   ErrorCode,
   type ClientMessage,
@@ -25,7 +17,7 @@ import {
   type OperationMessage,
   type RoomBroadcastMessage,
 } from './messages.js';
-import { cursorOrNull, presenceState, textName } from './presence.js';
+import { cursorOrNull, displayName, presenceState, textName, userId } from './presence.js';
 import { connectionId, data, docId, eventName, messageReader, operationId, room, scope, scopeId, token } from './wire-fields.js';
 
 const protocols = arrayOf(positiveInt, 1, MAX_PROTOCOL_ENTRIES);
@@ -39,8 +31,8 @@ const hello: MessageValidator<HelloMessage> = (v) => {
   if (t !== undefined) out.token = t;
   const devUser = r.opt('devUser', (x, path) => {
     const u = new FieldReader(x, path, ['id', 'name']);
-    const id = u.req('id', boundedString(1, MAX_USER_ID_LENGTH));
-    const name = u.opt('name', boundedString(1, MAX_DISPLAY_NAME_LENGTH));
+    const id = u.req('id', userId);
+    const name = u.opt('name', displayName);
     return name === undefined ? { id } : { id, name };
   });
   if (devUser !== undefined) out.devUser = devUser;

@@ -150,7 +150,7 @@ export class Connection {
         maxOpComponents: this.deps.config.limits.maxOpComponents,
       });
     } catch (err) {
-      if (err instanceof ProtocolError) this.sendError(err.code, err.message, undefined, err.ref);
+      if (err instanceof ProtocolError) this.sendError(err.code, err.message, err.docId, err.ref);
       else this.sendError(ErrorCode.BadMessage, 'message could not be read');
       return;
     }
