@@ -404,8 +404,8 @@ function assemble(cols: Columns, kind: FileKind, snapshot: DocumentSnapshot | un
   if (kind === FileKind.Document) {
     const snap = new ByteWriter();
     writeSnapshot(snap, snapshot);
-    // Stored raw: loading a document reads only its snapshot, and must not wait on decompression.
-    writeColumn(out, snap.finish(), false);
+    // Loading a document reads only its snapshot: compress it with the codec that decodes at copy speed.
+    writeColumn(out, snap.finish(), compress ? 'fast' : 'none');
   }
   out.u32le(crc32(out.finish()));
   const bytes = out.finish();

@@ -31,6 +31,8 @@ import type { Event, JsonValue } from '../event.js';
 import { ByteReader } from './byte-reader.js';
 import type { ByteWriter } from './byte-writer.js';
 import { cmCompress, cmDecompress } from './cm-codec.js';
+import { lzCompress, lzDecompress } from './lz-codec.js';
+import type { TandemError } from '../errors.js';
 
 export const MAGIC: readonly number[] = [0x54, 0x4e, 0x44, 0x4d];
 export const FORMAT_VERSION = 1;
@@ -110,11 +112,24 @@ export const MAX_CM_RATIO = 64;
 /** Columns shorter than this are stored raw: compression would not pay for its warm-up. */
 const CM_MIN_BYTES = 48;
 
-export const ColumnMode = { Raw: 0, Compressed: 1 } as const;
+export const ColumnMode = { Raw: 0, Compressed: 1, Fast: 2 } as const;
+
+/** How a column may be stored: `cm` (smallest, slow), `fast` (LZ77: decodes at copy speed), or raw. */
+export type ColumnCompression = 'cm' | 'fast' | 'none';
 
 /** Writes one column, compressed when that is smaller and within the decoder's expansion cap. */
-export function writeColumn(w: ByteWriter, data: Uint8Array, compress: boolean): void {
-  if (compress && data.length >= CM_MIN_BYTES) {
+export function writeColumn(w: ByteWriter, data: Uint8Array, compress: boolean | ColumnCompression): void {
+  if (compress === 'fast' && data.length >= CM_MIN_BYTES) {
+    const comp = lzCompress(data);
+    if (comp.length + 4 < data.length && data.length <= comp.length * MAX_CM_RATIO) {
+      w.u8(ColumnMode.Fast);
+      w.uvarint(data.length);
+      w.uvarint(comp.length);
+      w.bytes(comp);
+      return;
+    }
+  }
+  if ((compress === true || compress === 'cm') && data.length >= CM_MIN_BYTES) {
     const comp = cmCompress(data);
     if (comp.length + 4 < data.length && data.length <= comp.length * MAX_CM_RATIO) {
       w.u8(ColumnMode.Compressed);
@@ -146,7 +161,7 @@ export function readColumn(r: ByteReader, name: string, budget: Budget): ByteRea
     const base = r.absoluteOffset;
     return new ByteReader(r.bytesOf(n, `${name} column`), base);
   }
-  if (mode !== ColumnMode.Compressed) throw r.fail(`${name} column: unknown mode ${mode}`, modeAt);
+  if (mode !== ColumnMode.Compressed && mode !== ColumnMode.Fast) throw r.fail(`${name} column: unknown mode ${mode}`, modeAt);
   const rawAt = r.offset;
   const rawLength = r.uvarint(`${name} column decompressed length`);
   const compLength = r.uvarint(`${name} column compressed length`);
@@ -157,7 +172,8 @@ export function readColumn(r: ByteReader, name: string, budget: Budget): ByteRea
   }
   if (rawLength > budget.left) throw r.fail(`${name} column: decompressed data exceeds the limit`, rawAt);
   budget.left -= rawLength;
-  const data = cmDecompress(comp, rawLength, (message) => r.fail(`${name} column: ${message}`, compAt));
+  const fail = (message: string): TandemError => r.fail(`${name} column: ${message}`, compAt);
+  const data = mode === ColumnMode.Fast ? lzDecompress(comp, rawLength, fail) : cmDecompress(comp, rawLength, fail);
   return new ByteReader(data, 0, `the decompressed ${name} column`);
 }
 

@@ -123,7 +123,7 @@ function skipColumn(r: ByteReader, name: string): void {
   const mode = r.u8(`${name} column mode`);
   if (mode === 0) {
     r.bytesOf(r.uvarint(`${name} column length`), `${name} column`);
-  } else if (mode === 1) {
+  } else if (mode === 1 || mode === 2) {
     r.uvarint(`${name} column decompressed length`);
     r.bytesOf(r.uvarint(`${name} column compressed length`), `${name} compressed column`);
   } else {
