@@ -6,8 +6,9 @@
  * are known (or held back until they are), duplicates are ignored, a different payload under a known id
  * is rejected, and a batch is all-or-nothing: on any error the replica is left exactly as it was.
  */
-import { changeEqual } from './change-equality.js';
 import { computeBatch } from './doc-batch.js';
+import { admitEvents } from './doc-admission.js';
+import type { Admission } from './doc-admission.js';
 import type { BatchOutput } from './doc-batch.js';
 import { checkEvent } from './encoding/json-event.js';
 import { checkJsonValue, copyJsonValue } from './encoding/json-value.js';
@@ -18,7 +19,7 @@ import { TandemError, CoreErrorCode } from './errors.js';
 import type { Change, Event, JsonValue } from './event.js';
 import { EventGraph } from './event-graph.js';
 import type { AgentId, EventId, Version, VersionVector } from './ids.js';
-import { agentId as toAgentId, compareEventIds } from './ids.js';
+import { agentId as toAgentId } from './ids.js';
 import { OpLog } from './op-log.js';
 import { PendingEvents } from './pending-events.js';
 import { Rope } from './rope.js';
@@ -317,61 +318,8 @@ export class Doc {
     const checked = options.validate === false ? events : events.map((e) => checkEvent(e));
     const startSize = this.graph.size;
     const savedPending = this.pending.size > 0 ? this.pending.clone() : undefined;
-    const accepted: Event[] = [];
-    let duplicates = 0;
     try {
-      const stack: Event[] = [];
-      const batchHeld = new PendingEvents();
-      // Events woken from the buffer of earlier calls: if they still wait, they go back there.
-      const fromBuffer = new Set<Event>();
-      for (let i = checked.length - 1; i >= 0; i--) stack.push(checked[i]!);
-      while (stack.length > 0) {
-        const e = stack.pop()!;
-        const known = this.graph.idToLv(e.id);
-        if (known >= 0) {
-          this.checkDuplicate(known, e);
-          duplicates++;
-          continue;
-        }
-        const heldBefore = this.pending.size > 0 || batchHeld.size > 0 ? (this.pending.get(e.id) ?? batchHeld.get(e.id)) : undefined;
-        if (heldBefore !== undefined) {
-          if (!sameEvent(heldBefore, e)) throw conflict(e);
-          duplicates++;
-          continue;
-        }
-        const parents = this.parentLvs(e);
-        if (parents === undefined) {
-          const missing = this.missingDependency(e)!;
-          if (fromBuffer.has(e)) this.pending.hold(e, missing);
-          else batchHeld.hold(e, missing);
-          continue;
-        }
-        this.graph.add(e.id.agent, e.id.seq, parents);
-        this.log.push(e.change);
-        accepted.push(e);
-        if (batchHeld.size === 0 && this.pending.size === 0) continue;
-        const woken = batchHeld.release(e.id);
-        for (const w of this.pending.release(e.id)) {
-          fromBuffer.add(w);
-          woken.push(w);
-        }
-        for (let i = woken.length - 1; i >= 0; i--) stack.push(woken[i]!);
-      }
-      const stillHeld = batchHeld.all();
-      if (stillHeld.length > 0) {
-        const first = stillHeld[0]!;
-        if (options.buffer !== true) {
-          throw new TandemError(
-            CoreErrorCode.MissingParents,
-            `event ${first.id.agent}:${first.id.seq} depends on ${describeMissing(this.missingDependency(first))}, which this replica does not have` +
-              (stillHeld.length > 1 ? ` (and ${stillHeld.length - 1} more events wait on missing parents)` : ''),
-          );
-        }
-        if (this.pending.size + stillHeld.length > this.maxPending) {
-          throw new TandemError(CoreErrorCode.LimitExceeded, `holding ${stillHeld.length} more events for missing parents would pass the limit of ${this.maxPending}`);
-        }
-        for (const e of stillHeld) this.pending.hold(e, this.missingDependency(e)!);
-      }
+      const { accepted, duplicates } = admitEvents(this.admission(), checked, options.buffer === true);
       const { outputs, frontier } = computeBatch(this.graph, this.log, this.frontier, startSize, this.graph.size, (name) => this.textLength(name));
       // Nothing can fail from here on: apply.
       this.frontier = frontier;
@@ -390,35 +338,14 @@ export class Doc {
     }
   }
 
-  /** The LVs of `e`'s parents, sorted, or undefined when one of them (or the agent's previous event) is missing. */
-  private parentLvs(e: Event): number[] | undefined {
-    if (e.id.seq !== this.graph.nextSeq(e.id.agent)) return undefined;
-    const ps = e.parents;
-    if (ps.length === 1) {
-      const lv = this.graph.idToLv(ps[0]!);
-      return lv < 0 ? undefined : [lv];
-    }
-    const out: number[] = [];
-    for (const p of ps) {
-      const lv = this.graph.idToLv(p);
-      if (lv < 0) return undefined;
-      out.push(lv);
-    }
-    return out.sort((x, y) => x - y);
-  }
-
-  /** The first event `e` depends on that is not held: a parent, or the agent's previous event. */
-  private missingDependency(e: Event): EventId | undefined {
-    for (const p of e.parents) if (this.graph.idToLv(p) < 0) return p;
-    const next = this.graph.nextSeq(e.id.agent);
-    if (e.id.seq > next) return { agent: e.id.agent, seq: e.id.seq - 1 };
-    return undefined;
-  }
-
-  private checkDuplicate(lv: number, e: Event): void {
-    const parents = this.graph.frontierToIds(this.graph.parentsOf(lv));
-    const stored: Event = { id: e.id, parents, change: this.log.changeOf(lv) };
-    if (!sameEvent(stored, e)) throw conflict(e);
+  /** What event admission needs of this replica (its graph, log and buffer). */
+  private admission(): Admission {
+    return {
+      graph: this.graph,
+      log: this.log,
+      pending: this.pending,
+      maxPending: this.maxPending,
+    };
   }
 
   /** Applies one event's output to the materialized state; returns the visible change, if any. */
@@ -574,22 +501,4 @@ function opOfPatches(patches: readonly (readonly [number, number, string])[]): T
   if (ins.length > 0) op.push({ type: 'insert', content: ins });
   if (del > 0) op.push({ type: 'delete', length: del });
   return op;
-}
-
-function sameEvent(a: Event, b: Event): boolean {
-  if (a.parents.length !== b.parents.length) return false;
-  const pa = [...a.parents].sort(compareEventIds);
-  const pb = [...b.parents].sort(compareEventIds);
-  for (let i = 0; i < pa.length; i++) {
-    if (pa[i]!.agent !== pb[i]!.agent || pa[i]!.seq !== pb[i]!.seq) return false;
-  }
-  return changeEqual(a.change, b.change);
-}
-
-function conflict(e: Event): TandemError {
-  return new TandemError(CoreErrorCode.ConflictingEvent, `event ${e.id.agent}:${e.id.seq} is already held with a different payload`);
-}
-
-function describeMissing(id: EventId | undefined): string {
-  return id === undefined ? 'nothing' : `${id.agent}:${id.seq}`;
 }

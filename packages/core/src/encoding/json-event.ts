@@ -2,7 +2,7 @@
  * The JSON form of events (wire and debugging): validation of untrusted parsed JSON into `Event`s,
  * and the reverse copy. Also owns the limits on ids, names and keys that the binary decoder shares.
  */
-import type { Change, Event, JsonValue } from '../event.js';
+import type { Change, Event } from '../event.js';
 import { compareEventIds, MAX_AGENT_ID_LENGTH, type AgentId, type EventId } from '../ids.js';
 import { checkOp, type OpComponent } from '../text-op.js';
 import {
