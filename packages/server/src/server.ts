@@ -17,6 +17,8 @@ import { Authenticator, PermissionService, tokenFromRequest } from './auth/index
 import type { ServerConfig } from './config.js';
 import { ServerMetrics } from './metrics.js';
 import { Connection, remoteOf } from './net/connection.js';
+import { SseTransport, readBody } from './net/sse-transport.js';
+import { WebSocketTransport } from './net/transport.js';
 import { PresenceHub } from './presence-hub.js';
 import { openStore } from './storage/open-store.js';
 import type { DocStore } from './storage/doc-store.js';
@@ -55,6 +57,8 @@ export interface CreateServerOptions {
   readonly logger?: Logger;
   /** Extra HTTP routes (REST API, static files), tried in order before 404. */
   readonly routes?: readonly ((services: ServerServices) => HttpHandler)[];
+  /** A store to use instead of opening `config.storage` (tests, embedding); the server closes it. */
+  readonly store?: DocStore;
 }
 
 export async function createTandemServer(config: ServerConfig, options: CreateServerOptions = {}): Promise<TandemServer> {
@@ -62,7 +66,7 @@ export async function createTandemServer(config: ServerConfig, options: CreateSe
   if (config.auth.mode === 'dev') {
     logger.warn('DEV MODE: no JWT secret or JWKS URL configured — clients name themselves. Never run this in production.');
   }
-  const store = await openStore(config.storage);
+  const store = options.store ?? (await openStore(config.storage, config.storageSchema !== undefined ? { schema: config.storageSchema } : {}));
   const metrics = new ServerMetrics();
   const authenticator = new Authenticator(config.auth);
   const permissions = new PermissionService(store);
@@ -92,7 +96,10 @@ export async function createTandemServer(config: ServerConfig, options: CreateSe
   const services: ServerServices = { config, store, registry, authenticator, permissions, presence, metrics, logger };
   const routes = (options.routes ?? []).map((make) => make(services));
 
-  const http: Server = createServer((req, res) => {
+  // Node checks header and request timeouts only every connectionsCheckingInterval (30 s by
+  // default), which would let a slowloris client hold a socket far past headersTimeoutMs.
+  const timeoutCheckMs = Math.max(10, Math.min(1_000, Math.floor(Math.min(config.limits.headersTimeoutMs, config.limits.requestTimeoutMs) / 4)));
+  const http: Server = createServer({ connectionsCheckingInterval: timeoutCheckMs }, (req, res) => {
     void handleHttp(req, res).catch((err: unknown) => {
       logger.error({ err, url: req.url }, 'HTTP handler failed');
       if (!res.headersSent) sendJson(res, 500, { error: { code: 'INTERNAL', message: 'internal error' } });
@@ -126,8 +133,73 @@ export async function createTandemServer(config: ServerConfig, options: CreateSe
       res.end(await metrics.registry.metrics());
       return;
     }
+    if (url.pathname === '/sse' && req.method === 'GET') {
+      openSse(req, res);
+      return;
+    }
+    if (url.pathname === '/rpc' && req.method === 'POST') {
+      await postRpc(req, res, url);
+      return;
+    }
     for (const route of routes) if (await route(req, res, url)) return;
     sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no route for ${req.method ?? 'GET'} ${url.pathname}` } });
+  }
+
+  const connectionDeps = { config, registry, authenticator, permissions, metrics, logger, presence, connections, serverVersion: SERVER_VERSION };
+  /** SSE fallback streams by session id, for routing their POSTs. */
+  const sseStreams = new Map<string, SseTransport>();
+
+  /** `GET /sse`: opens a server-sent events stream that a Connection speaks over. */
+  function openSse(req: IncomingMessage, res: ServerResponse): void {
+    const origin = req.headers.origin;
+    if (origin !== undefined && config.allowedOrigins.length > 0 && !config.allowedOrigins.includes(origin)) {
+      sendJson(res, 403, { error: { code: 'PERMISSION_DENIED', message: `origin ${origin} is not allowed` } });
+      return;
+    }
+    if (closing || connections.size >= config.limits.maxConnections) {
+      sendJson(res, 503, { error: { code: 'LIMIT_EXCEEDED', message: 'server is not accepting connections' } });
+      return;
+    }
+    const transport = new SseTransport(res);
+    const conn = new Connection(transport, tokenFromRequest(req), connectionDeps, remoteOf(req));
+    connections.set(conn.id, conn);
+    sseStreams.set(transport.sid, transport);
+    metrics.connections.set(connections.size);
+    transport.onClose(() => {
+      connections.delete(conn.id);
+      sseStreams.delete(transport.sid);
+      metrics.connections.set(connections.size);
+    });
+  }
+
+  /** `POST /rpc?sid=…`: client messages (a JSON array, or one message) for an SSE stream. */
+  async function postRpc(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const transport = sseStreams.get(url.searchParams.get('sid') ?? '');
+    if (transport === undefined || transport.closed) {
+      sendJson(res, 404, { error: { code: 'NOT_FOUND', message: 'no open event stream with that sid: open GET /sse first' } });
+      return;
+    }
+    const body = await readBody(req, config.limits.maxMessageBytes * 4);
+    if (body === undefined) {
+      sendJson(res, 413, { error: { code: 'MESSAGE_TOO_BIG', message: `request body over ${config.limits.maxMessageBytes * 4} bytes` } });
+      return;
+    }
+    let messages: unknown;
+    try {
+      messages = JSON.parse(body);
+    } catch {
+      sendJson(res, 400, { error: { code: 'BAD_MESSAGE', message: 'body must be JSON: a message or an array of messages' } });
+      return;
+    }
+    const list = Array.isArray(messages) ? messages : [messages];
+    if (list.length > 256) {
+      sendJson(res, 413, { error: { code: 'LIMIT_EXCEEDED', message: 'at most 256 messages per request' } });
+      return;
+    }
+    // Each message goes through the same edge validation as a WebSocket frame.
+    for (const m of list) transport.deliver(JSON.stringify(m));
+    res.writeHead(204);
+    res.end();
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.limits.maxMessageBytes, perMessageDeflate: false });
@@ -148,10 +220,11 @@ export async function createTandemServer(config: ServerConfig, options: CreateSe
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new Connection(ws, tokenFromRequest(req), { config, registry, authenticator, permissions, metrics, logger, presence, connections, serverVersion: SERVER_VERSION }, remoteOf(req));
+      const transport = new WebSocketTransport(ws);
+      const conn = new Connection(transport, tokenFromRequest(req), connectionDeps, remoteOf(req));
       connections.set(conn.id, conn);
       metrics.connections.set(connections.size);
-      ws.on('close', () => {
+      transport.onClose(() => {
         connections.delete(conn.id);
         metrics.connections.set(connections.size);
       });
@@ -198,16 +271,17 @@ export async function createTandemServer(config: ServerConfig, options: CreateSe
       clearInterval(heartbeat);
       clearInterval(presenceTick);
       clearInterval(sweep);
-      await new Promise<void>((resolve) => {
-        http.close(() => resolve());
-        http.closeIdleConnections();
-      });
+      // Stop accepting, let queued writes finish (their acks go out), then close the clients.
+      const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeIdleConnections();
       await registry.drain();
       for (const session of registry.all()) await saveSnapshot(session, store, logger);
       for (const conn of connections.values()) conn.close(CloseCode.GoingAway, 'server shutting down');
       connections.clear();
       wss.close();
       presence.close();
+      http.closeAllConnections();
+      await httpClosed;
       await store.close();
       logger.info('Tandem server closed');
     },

@@ -1,5 +1,5 @@
 /**
- * Connection owns one client WebSocket: the handshake (protocol version, authentication), the
+ * Connection owns one client channel (a WebSocket, or the SSE + POST fallback): the handshake (protocol version, authentication), the
  * per-connection limits (rate, joined documents, pre-handshake queue, send buffer), the ordering of
  * its messages (handled one at a time, in arrival order), and the dispatch of each message to the
  * document sessions and presence. Every message is validated at the edge; every failure becomes an
@@ -11,7 +11,6 @@ import { TandemError, checkOp } from '@tandem/core';
 import type { DocId } from '@tandem/core';
 import { CloseCode, ErrorCode, ProtocolError, negotiateProtocol, parseClientMessage } from '@tandem/protocol';
 import type { ClientMessage, ErrorMessage, Level, ServerMessage } from '@tandem/protocol';
-import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import { AuthError, can } from '../auth/index.js';
 import type { Authenticator, PermissionService, Principal } from '../auth/index.js';
@@ -23,6 +22,7 @@ import { SessionFailedError } from '../sync/document-session.js';
 import type { DocumentSession, SessionClient } from '../sync/document-session.js';
 import type { PresenceHub } from '../presence-hub.js';
 import { TokenBucket } from './token-bucket.js';
+import type { Transport } from './transport.js';
 
 export interface ConnectionDeps {
   readonly config: ServerConfig;
@@ -61,7 +61,7 @@ export class Connection {
   bytesOut = 0;
 
   constructor(
-    private readonly ws: WebSocket,
+    private readonly ws: Transport,
     private readonly headerToken: string | undefined,
     private readonly deps: ConnectionDeps,
     readonly remoteAddress: string,
@@ -71,13 +71,17 @@ export class Connection {
     this.handshakeTimer = setTimeout(() => {
       if (this.state === 'handshake') this.close(CloseCode.PolicyViolation, 'handshake timeout');
     }, limits.handshakeTimeoutMs);
-    ws.on('message', (data: Buffer, isBinary: boolean) => this.onFrame(data, isBinary));
-    ws.on('pong', () => {
+    ws.onMessage((data, isBinary) => this.onFrame(data, isBinary));
+    ws.onPong(() => {
       this.lastSeen = Date.now();
       this.deps.presence.heartbeat(this.id);
     });
-    ws.on('close', () => this.onClosed());
-    ws.on('error', (err) => this.deps.logger.debug({ err, conn: this.id }, 'socket error'));
+    ws.onClose(() => this.onClosed());
+  }
+
+  /** Which channel this connection uses. */
+  get transport(): Transport['kind'] {
+    return this.ws.kind;
   }
 
   get userId(): string | undefined {
@@ -105,11 +109,7 @@ export class Connection {
 
   close(code: number, reason: string): void {
     if (this.state === 'closed') return;
-    try {
-      this.ws.close(code, reason);
-    } catch {
-      this.ws.terminate();
-    }
+    this.ws.close(code, reason);
     this.onClosed();
   }
 
@@ -126,6 +126,8 @@ export class Connection {
   private onFrame(data: Buffer, isBinary: boolean): void {
     if (this.state === 'closed') return;
     this.lastSeen = Date.now();
+    // Any message is a sign of life (the SSE fallback has no pong frames).
+    if (this.state === 'ready') this.deps.presence.heartbeat(this.id);
     this.bytesIn += data.length;
     if (isBinary) {
       this.sendError(ErrorCode.BadMessage, 'binary frames are not supported: send JSON text');
