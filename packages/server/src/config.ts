@@ -54,6 +54,8 @@ export interface ServerConfig {
   readonly port: number;
   /** Storage URL: `sqlite:PATH`, `sqlite::memory:` or `postgres://…`. */
   readonly storage: string;
+  /** PostgreSQL schema holding the tables (default "tandem"); ignored for SQLite. */
+  readonly storageSchema?: string;
   readonly dataDir: string;
   readonly auth: AuthConfig;
   /** Allowed `Origin` values of browser connections; empty = any. */
@@ -96,6 +98,7 @@ export function defaultConfig(overrides: Partial<Omit<ServerConfig, 'limits'>> &
     port: overrides.port ?? DEFAULT_PORT,
     dataDir,
     storage: overrides.storage ?? `sqlite:${dataDir}/tandem.db`,
+    ...(overrides.storageSchema !== undefined ? { storageSchema: overrides.storageSchema } : {}),
     auth: overrides.auth ?? { mode: 'dev' },
     allowedOrigins: overrides.allowedOrigins ?? [],
     limits: { ...DEFAULT_LIMITS, ...overrides.limits },
@@ -118,6 +121,7 @@ const OPTIONS: readonly Option[] = [
   { flag: 'host', env: 'HOST', help: 'interface to bind (default 127.0.0.1; 0.0.0.0 for all)' },
   { flag: 'data-dir', env: 'TANDEM_DATA_DIR', help: 'data folder for SQLite (default ./data)' },
   { flag: 'storage', env: 'TANDEM_STORAGE', help: 'storage URL: sqlite:PATH (default sqlite:<data-dir>/tandem.db) or postgres://…' },
+  { flag: 'storage-schema', env: 'TANDEM_STORAGE_SCHEMA', help: 'PostgreSQL schema for the tables (default tandem)' },
   { flag: 'jwt-secret', env: 'TANDEM_JWT_SECRET', help: 'HS256 secret for JWTs; without it (and without --jwks-url) the server runs in dev mode' },
   { flag: 'jwks-url', env: 'TANDEM_JWKS_URL', help: 'JWKS URL for RS256/ES256/EdDSA JWTs' },
   { flag: 'jwt-issuer', env: 'TANDEM_JWT_ISSUER', help: 'required JWT issuer (optional)' },
@@ -202,6 +206,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   const snapshotEvery = int('snapshot-every');
   const dataDir = values.get('data-dir');
   const storage = values.get('storage');
+  const storageSchema = values.get('storage-schema');
   const host = values.get('host');
   const staticDir = values.get('static-dir');
   const logLevel = values.get('log-level');
@@ -211,6 +216,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     ...(host !== undefined ? { host } : {}),
     ...(dataDir !== undefined ? { dataDir } : {}),
     ...(storage !== undefined ? { storage } : {}),
+    ...(storageSchema !== undefined ? { storageSchema } : {}),
     ...(staticDir !== undefined ? { staticDir } : {}),
     ...(logLevel !== undefined ? { logLevel } : {}),
     ...(snapshotEvery !== undefined ? { snapshotEvery } : {}),
