@@ -1,6 +1,11 @@
 /**
  * Converters from editing-trace transactions (josephg/editing-traces format: `[pos, del, ins]` patches)
  * to Tandem events. Pure: callers load and parse the trace files themselves.
+ *
+ * Positions are used as UTF-16 code units. The traces count Unicode code points; the two agree for
+ * text without characters outside the Basic Multilingual Plane, which holds for every trace shipped in
+ * ../shared/traces. Traces with such characters need their positions converted first (the benchmark
+ * does this for sequential and concurrent traces in bench/src/core/utf16-positions.ts).
  */
 import type { Event } from './event.js';
 import { agentId, compareEventIds, type AgentId, type EventId } from './ids.js';

@@ -135,6 +135,11 @@ export class PresenceHub {
     room.setVersion(version);
   }
 
+  /** The visible users on a document, one entry per user (REST reads of a document). */
+  peersOf(docId: string): PresencePeer[] {
+    return this.docs.get(docId)?.peers() ?? [];
+  }
+
   activity(connectionId: string): void {
     for (const room of this.byConnection.get(connectionId) ?? []) room.activity(connectionId);
   }

@@ -19,6 +19,8 @@ import { ServerMetrics } from './metrics.js';
 import { Connection, remoteOf } from './net/connection.js';
 import { SseTransport, readBody } from './net/sse-transport.js';
 import { WebSocketTransport } from './net/transport.js';
+import { HistoryService } from './history/history-service.js';
+import { restApi } from './http/rest-api.js';
 import { PresenceHub } from './presence-hub.js';
 import { openStore } from './storage/open-store.js';
 import type { DocStore } from './storage/doc-store.js';
@@ -39,6 +41,8 @@ export interface ServerServices {
   readonly authenticator: Authenticator;
   readonly permissions: PermissionService;
   readonly presence: PresenceHub;
+  /** Version history: checkpoints, named versions, text at a version, attributed diffs, restore. */
+  readonly history: HistoryService;
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
 }
@@ -84,6 +88,7 @@ export async function createTandemServer(config: ServerConfig, options: CreateSe
     decode: (bytes, agent) => Doc.decode(bytes, { agent }),
     onCommit: (session, committed, textOps) => {
       for (const [text, op] of textOps) presence.textEdited(session.docId, session.version, text, op);
+      history.onCommit(session);
       const n = (sinceSnapshot.get(session.docId) ?? 0) + committed;
       if (n >= config.snapshotEvery) {
         sinceSnapshot.set(session.docId, 0);
@@ -93,8 +98,10 @@ export async function createTandemServer(config: ServerConfig, options: CreateSe
       }
     },
   });
-  const services: ServerServices = { config, store, registry, authenticator, permissions, presence, metrics, logger };
-  const routes = (options.routes ?? []).map((make) => make(services));
+  const history = new HistoryService({ store, registry, config: config.history, logger });
+  const services: ServerServices = { config, store, registry, authenticator, permissions, presence, history, metrics, logger };
+  // The REST API first: extra routes (the web app's static files) must not shadow /api/.
+  const routes = [restApi(services), ...(options.routes ?? []).map((make) => make(services))];
 
   // Node checks header and request timeouts only every connectionsCheckingInterval (30 s by
   // default), which would let a slowloris client hold a socket far past headersTimeoutMs.
@@ -276,6 +283,7 @@ export async function createTandemServer(config: ServerConfig, options: CreateSe
       http.closeIdleConnections();
       await registry.drain();
       for (const session of registry.all()) await saveSnapshot(session, store, logger);
+      await history.close();
       for (const conn of connections.values()) conn.close(CloseCode.GoingAway, 'server shutting down');
       connections.clear();
       wss.close();

@@ -27,6 +27,8 @@ export function registerLifecycleTests(ctx: ContractContext): void {
       await writer.revokeShareLink(token, 333);
       await writer.nameVersion(doc, { version: 2, name: 'v2', createdBy: owner, createdAt: 444 });
       await writer.touchRoomMember(room, guest, 555);
+      await writer.bindAgent(doc, agent, owner);
+      await writer.addCheckpoint(doc, { version: 3, createdAt: 666, authors: [owner] });
       await writer.close();
 
       const reader = await ctx.open();
@@ -53,6 +55,9 @@ export function registerLifecycleTests(ctx: ContractContext): void {
         });
         assert.deepEqual(await reader.listNamedVersions(doc), [{ version: 2, name: 'v2', createdBy: owner, createdAt: 444 }]);
         assert.deepEqual(await reader.roomMembers(room), [{ user: guest, lastSeen: 555 }]);
+        assert.deepEqual(await reader.agentBindings(doc), [{ agent, user: owner }]);
+        assert.equal(await reader.bindAgent(doc, agent, guest), owner);
+        assert.deepEqual(await reader.listCheckpoints(doc), [{ version: 3, createdAt: 666, authors: [owner] }]);
         // Versions continue where they were after the restart.
         const next = await reader.appendEvents(doc, textRun(agent, 4, 1));
         assert.deepEqual(next.stored.map((s) => s.version), [5]);

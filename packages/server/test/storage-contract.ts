@@ -10,6 +10,7 @@ import { after, describe, test } from 'node:test';
 import type { DocStore } from '../src/storage/doc-store.js';
 import { registerConcurrencyTests } from './storage-contract-concurrency.js';
 import { registerEventLogTests } from './storage-contract-events.js';
+import { registerHistoryTests } from './storage-contract-history.js';
 import { registerLifecycleTests } from './storage-contract-lifecycle.js';
 import { registerMetadataTests } from './storage-contract-metadata.js';
 import { uniqueDoc } from './support/storage-fixtures.js';
@@ -48,5 +49,6 @@ export function runDocStoreContract(name: string, open: () => Promise<DocStore>,
     registerEventLogTests(ctx);
     registerConcurrencyTests(ctx);
     registerMetadataTests(ctx);
+    registerHistoryTests(ctx);
   });
 }

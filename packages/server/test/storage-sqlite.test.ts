@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { docId } from '@tandem/core';
 import { openStore } from '../src/storage/open-store.js';
+import { SQLITE_SCHEMA_VERSION } from '../src/storage/sqlite-schema.js';
 import { SqliteStore } from '../src/storage/sqlite-store.js';
 import { runDocStoreContract } from './storage-contract.js';
 import type { AppendWorkerInput, AppendWorkerOutput } from './support/storage-append-worker.js';
@@ -37,7 +38,7 @@ describe('SqliteStore specifics', () => {
     const db = new Database(path, { readonly: true });
     try {
       assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-      assert.deepEqual(db.prepare('SELECT version FROM schema_version').all(), [{ version: 1 }]);
+      assert.deepEqual(db.prepare('SELECT version FROM schema_version').all(), [{ version: SQLITE_SCHEMA_VERSION }]);
     } finally {
       db.close();
     }

@@ -18,11 +18,14 @@ import { PermissionError } from '../auth/index.js';
 import type { ServerConfig } from '../config.js';
 import type { ServerMetrics } from '../metrics.js';
 import type { DocumentRegistry } from '../sync/document-registry.js';
-import { SessionFailedError } from '../sync/document-session.js';
+import { SessionFailedError, StorageReadError } from '../sync/document-session.js';
 import type { DocumentSession, SessionClient } from '../sync/document-session.js';
 import type { PresenceHub } from '../presence-hub.js';
 import { TokenBucket } from './token-bucket.js';
 import type { Transport } from './transport.js';
+
+/** How long a slow consumer gets to take its close frame before its socket is destroyed. */
+const SLOW_CONSUMER_GRACE_MS = 1_000;
 
 export interface ConnectionDeps {
   readonly config: ServerConfig;
@@ -99,6 +102,9 @@ export class Connection {
     if (this.ws.bufferedAmount > this.deps.config.limits.maxBufferedBytes) {
       this.deps.logger.warn({ conn: this.id, buffered: this.ws.bufferedAmount }, 'slow consumer disconnected');
       this.close(CloseCode.SlowConsumer, 'slow consumer: send buffer full');
+      // The close frame queues behind everything buffered, which a peer that does not read never
+      // takes; ws would hold the socket and its buffer for 30 s. Release them after a short grace.
+      setTimeout(() => this.ws.terminate(), SLOW_CONSUMER_GRACE_MS).unref();
       return;
     }
     if (message.type === 'error') this.deps.metrics.errors.inc({ code: message.code });
@@ -371,7 +377,7 @@ export class Connection {
     const ref = 'operationId' in message ? message.operationId : message.type;
     if (err instanceof TandemError) {
       this.sendError(codeForCore(err.code), err.message, docId, ref);
-    } else if (err instanceof SessionFailedError) {
+    } else if (err instanceof SessionFailedError || err instanceof StorageReadError) {
       this.sendError(ErrorCode.StorageUnavailable, err.message, docId, ref);
     } else if (err instanceof PermissionError) {
       this.sendError(err.code === 'NOT_FOUND' ? ErrorCode.NotFound : ErrorCode.PermissionDenied, err.message, docId, ref);

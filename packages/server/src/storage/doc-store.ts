@@ -1,7 +1,7 @@
 /**
  * The storage interface of the Tandem server: everything the server persists (the per-document
- * event log, snapshots, document metadata and permissions, share links, named versions and the
- * last-seen times of room members) behind one small async interface. The SQLite and PostgreSQL
+ * event log, snapshots, document metadata and permissions, share links, named versions, automatic
+ * history checkpoints, which user each agent belongs to, and the last-seen times of room members) behind one small async interface. The SQLite and PostgreSQL
  * stores implement it, and one contract test suite checks both, so the rest of the server never
  * depends on which database is behind it.
  */
@@ -78,6 +78,21 @@ export interface NamedVersion {
   readonly createdAt: number;
 }
 
+/** An automatic history checkpoint: a version the server marked while the document was edited. */
+export interface Checkpoint {
+  readonly version: number;
+  /** Milliseconds since the Unix epoch. */
+  readonly createdAt: number;
+  /** Users whose events lie between the previous checkpoint and this one, sorted. */
+  readonly authors: readonly string[];
+}
+
+/** Which user an agent (one editing replica) of a document belongs to. */
+export interface AgentBinding {
+  readonly agent: string;
+  readonly user: string;
+}
+
 export interface RoomMember {
   readonly user: string;
   /** Milliseconds since the Unix epoch. */
@@ -139,6 +154,20 @@ export interface DocStore {
   nameVersion(doc: DocId, named: NamedVersion): Promise<void>;
   /** The document's named versions, by version. */
   listNamedVersions(doc: DocId): Promise<NamedVersion[]>;
+
+  /**
+   * Binds the agent to the user on the document unless it is bound already, atomically (the first
+   * binder wins, across processes). Resolves the user the agent is bound to, which is another
+   * user's id when someone else bound it first.
+   */
+  bindAgent(doc: DocId, agent: string, user: string): Promise<string>;
+  /** Every agent binding of the document, by agent. */
+  agentBindings(doc: DocId): Promise<AgentBinding[]>;
+
+  /** Records an automatic checkpoint; a checkpoint already stored at that version is kept as it is. */
+  addCheckpoint(doc: DocId, checkpoint: Checkpoint): Promise<void>;
+  /** The document's checkpoints, by version. */
+  listCheckpoints(doc: DocId): Promise<Checkpoint[]>;
 
   /** Records that the user was seen in the room; a time older than the stored one is ignored. */
   touchRoomMember(room: string, user: string, at: number): Promise<void>;

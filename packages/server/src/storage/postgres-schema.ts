@@ -99,6 +99,23 @@ function migrations(s: string): readonly string[] {
       PRIMARY KEY (room, user_id)
     );
     `,
+    // 2: history: which user each agent belongs to (attribution, and refusing forged agents), and
+    // automatic checkpoints (authors as a JSON array of user ids).
+    `
+    CREATE TABLE IF NOT EXISTS ${s}.agent_bindings (
+      doc TEXT COLLATE "C" NOT NULL,
+      agent TEXT COLLATE "C" NOT NULL,
+      user_id TEXT COLLATE "C" NOT NULL,
+      PRIMARY KEY (doc, agent)
+    );
+    CREATE TABLE IF NOT EXISTS ${s}.checkpoints (
+      doc TEXT COLLATE "C" NOT NULL,
+      version BIGINT NOT NULL,
+      created_at BIGINT NOT NULL,
+      authors TEXT NOT NULL,
+      PRIMARY KEY (doc, version)
+    );
+    `,
   ];
 }
 

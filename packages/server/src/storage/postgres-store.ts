@@ -8,7 +8,9 @@
 import pg from 'pg';
 import type { DocId, Event } from '@tandem/core';
 import type {
+  AgentBinding,
   AppendResult,
+  Checkpoint,
   DocStore,
   DocumentInfo,
   Level,
@@ -25,6 +27,8 @@ import { DEFAULT_POSTGRES_SCHEMA, migratePostgres, quoteSchemaName } from './pos
 import { withDefaultPostgresUser } from './postgres-url.js';
 import { StoreError, StoreErrorCode } from './store-error.js';
 import {
+  authorsFromDb,
+  authorsToDb,
   checkId,
   checkLevel,
   checkLimit,
@@ -95,6 +99,14 @@ function statements(s: string) {
     nameVersion: `INSERT INTO ${s}.named_versions (doc, version, name, created_by, created_at) VALUES ($1, $2, $3, $4, $5)
       ON CONFLICT (doc, version) DO UPDATE SET name = EXCLUDED.name, created_by = EXCLUDED.created_by, created_at = EXCLUDED.created_at`,
     listNamedVersions: `SELECT version, name, created_by, created_at FROM ${s}.named_versions WHERE doc = $1 ORDER BY version`,
+    // The first binder wins; the read is a separate statement so that, under READ COMMITTED, it
+    // sees a row another transaction committed while this insert waited on it.
+    bindAgent: `INSERT INTO ${s}.agent_bindings (doc, agent, user_id) VALUES ($1, $2, $3) ON CONFLICT (doc, agent) DO NOTHING`,
+    agentUser: `SELECT user_id FROM ${s}.agent_bindings WHERE doc = $1 AND agent = $2`,
+    agentBindings: `SELECT agent, user_id FROM ${s}.agent_bindings WHERE doc = $1 ORDER BY agent`,
+    addCheckpoint: `INSERT INTO ${s}.checkpoints (doc, version, created_at, authors) VALUES ($1, $2, $3, $4)
+      ON CONFLICT (doc, version) DO NOTHING`,
+    listCheckpoints: `SELECT version, created_at, authors FROM ${s}.checkpoints WHERE doc = $1 ORDER BY version`,
     // GREATEST so a late, out-of-order touch never moves the last-seen time backwards.
     touchRoomMember: `INSERT INTO ${s}.room_members AS t (room, user_id, last_seen) VALUES ($1, $2, $3)
       ON CONFLICT (room, user_id) DO UPDATE SET last_seen = GREATEST(t.last_seen, EXCLUDED.last_seen)`,
@@ -350,6 +362,42 @@ export class PostgresStore implements DocStore {
       name: stringFromDb(r['name'], 'name'),
       createdBy: stringFromDb(r['created_by'], 'created_by'),
       createdAt: intFromDb(r['created_at'], 'created_at'),
+    }));
+  }
+
+  async bindAgent(doc: DocId, agent: string, user: string): Promise<string> {
+    const d = checkId(doc, 'document id');
+    const a = checkId(agent, 'agent id');
+    const u = checkId(user, 'user id');
+    const sql = this.live();
+    await this.changes(sql.bindAgent, [d, a, u]);
+    const row = (await this.rows(sql.agentUser, [d, a]))[0];
+    if (row === undefined) throw new StoreError(StoreErrorCode.Corrupt, `agent ${show(a)} of document ${show(d)} vanished while binding`);
+    return stringFromDb(row['user_id'], 'user id');
+  }
+
+  async agentBindings(doc: DocId): Promise<AgentBinding[]> {
+    const d = checkId(doc, 'document id');
+    return (await this.rows(this.live().agentBindings, [d])).map((r) => ({
+      agent: stringFromDb(r['agent'], 'agent'),
+      user: stringFromDb(r['user_id'], 'user id'),
+    }));
+  }
+
+  async addCheckpoint(doc: DocId, checkpoint: Checkpoint): Promise<void> {
+    const d = checkId(doc, 'document id');
+    const version = checkVersion(checkpoint.version, 'checkpoint version');
+    const createdAt = checkTime(checkpoint.createdAt, 'createdAt');
+    const authors = authorsToDb(checkpoint.authors);
+    await this.changes(this.live().addCheckpoint, [d, version, createdAt, authors]);
+  }
+
+  async listCheckpoints(doc: DocId): Promise<Checkpoint[]> {
+    const d = checkId(doc, 'document id');
+    return (await this.rows(this.live().listCheckpoints, [d])).map((r) => ({
+      version: intFromDb(r['version'], 'version'),
+      createdAt: intFromDb(r['created_at'], 'created_at'),
+      authors: authorsFromDb(r['authors']),
     }));
   }
 

@@ -77,6 +77,24 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (room, user_id)
   ) STRICT, WITHOUT ROWID;
   `,
+  // 2: history: which user each agent belongs to (attribution, and refusing forged agents), and
+  // automatic checkpoints (authors as a JSON array of user ids).
+  `
+  CREATE TABLE agent_bindings (
+    doc TEXT NOT NULL,
+    agent TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    PRIMARY KEY (doc, agent)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE checkpoints (
+    doc TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    authors TEXT NOT NULL,
+    PRIMARY KEY (doc, version)
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];
 
 export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;

@@ -11,7 +11,9 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { DocId, Event } from '@tandem/core';
 import type {
+  AgentBinding,
   AppendResult,
+  Checkpoint,
   DocStore,
   DocumentInfo,
   Level,
@@ -26,7 +28,7 @@ import type {
 import { fromRow, idKey, planAppend, storedPayload, toRecord } from './event-records.js';
 import { migrateSqlite } from './sqlite-schema.js';
 import { StoreError, StoreErrorCode } from './store-error.js';
-import { checkId, checkLevel, checkLimit, checkText, checkTime, checkVersion, levelFromDb, show } from './store-input.js';
+import { authorsFromDb, authorsToDb, checkId, checkLevel, checkLimit, checkText, checkTime, checkVersion, levelFromDb, show } from './store-input.js';
 
 export interface SqliteStoreOptions {
   /** How long a write waits for another process's write lock before failing. Default 5000 ms. */
@@ -50,6 +52,7 @@ interface ShareLinkRow {
 }
 interface NamedVersionRow { version: number; name: string; created_by: string; created_at: number }
 interface RoomMemberRow { user_id: string; last_seen: number }
+interface CheckpointRow { version: number; created_at: number; authors: string }
 
 /** Every statement the store runs, prepared once when the store opens. */
 function prepareStatements(db: Database.Database) {
@@ -101,6 +104,18 @@ function prepareStatements(db: Database.Database) {
     listNamedVersions: db.prepare<[string], NamedVersionRow>(
       'SELECT version, name, created_by, created_at FROM named_versions WHERE doc = ? ORDER BY version',
     ),
+    // The first binder wins: a later bind of the same agent changes nothing and reads the winner.
+    bindAgent: db.prepare<[string, string, string]>(
+      'INSERT INTO agent_bindings (doc, agent, user_id) VALUES (?, ?, ?) ON CONFLICT (doc, agent) DO NOTHING',
+    ),
+    agentUser: db.prepare<[string, string], { user_id: string }>('SELECT user_id FROM agent_bindings WHERE doc = ? AND agent = ?'),
+    agentBindings: db.prepare<[string], { agent: string; user_id: string }>(
+      'SELECT agent, user_id FROM agent_bindings WHERE doc = ? ORDER BY agent',
+    ),
+    addCheckpoint: db.prepare<[string, number, number, string]>(
+      'INSERT INTO checkpoints (doc, version, created_at, authors) VALUES (?, ?, ?, ?) ON CONFLICT (doc, version) DO NOTHING',
+    ),
+    listCheckpoints: db.prepare<[string], CheckpointRow>('SELECT version, created_at, authors FROM checkpoints WHERE doc = ? ORDER BY version'),
     // max() so a late, out-of-order touch never moves the last-seen time backwards.
     touchRoomMember: db.prepare<[string, string, number]>(
       `INSERT INTO room_members (room, user_id, last_seen) VALUES (?, ?, ?)
@@ -325,6 +340,42 @@ export class SqliteStore implements DocStore {
     return this.live()
       .listNamedVersions.all(d)
       .map((r) => ({ version: r.version, name: r.name, createdBy: r.created_by, createdAt: r.created_at }));
+  }
+
+  async bindAgent(doc: DocId, agent: string, user: string): Promise<string> {
+    const d = checkId(doc, 'document id');
+    const a = checkId(agent, 'agent id');
+    const u = checkId(user, 'user id');
+    const s = this.live();
+    const bind = this.db.transaction(() => {
+      s.bindAgent.run(d, a, u);
+      return s.agentUser.get(d, a)?.user_id;
+    });
+    const bound = bind.immediate();
+    if (bound === undefined) throw new StoreError(StoreErrorCode.Corrupt, `agent ${show(a)} of document ${show(d)} vanished while binding`);
+    return bound;
+  }
+
+  async agentBindings(doc: DocId): Promise<AgentBinding[]> {
+    const d = checkId(doc, 'document id');
+    return this.live()
+      .agentBindings.all(d)
+      .map((r) => ({ agent: r.agent, user: r.user_id }));
+  }
+
+  async addCheckpoint(doc: DocId, checkpoint: Checkpoint): Promise<void> {
+    const d = checkId(doc, 'document id');
+    const version = checkVersion(checkpoint.version, 'checkpoint version');
+    const createdAt = checkTime(checkpoint.createdAt, 'createdAt');
+    const authors = authorsToDb(checkpoint.authors);
+    this.live().addCheckpoint.run(d, version, createdAt, authors);
+  }
+
+  async listCheckpoints(doc: DocId): Promise<Checkpoint[]> {
+    const d = checkId(doc, 'document id');
+    return this.live()
+      .listCheckpoints.all(d)
+      .map((r) => ({ version: r.version, createdAt: r.created_at, authors: authorsFromDb(r.authors) }));
   }
 
   async touchRoomMember(room: string, user: string, at: number): Promise<void> {

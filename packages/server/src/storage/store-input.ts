@@ -94,3 +94,31 @@ export function stringFromDb(v: unknown, what: string): string {
   if (typeof v !== 'string') throw new StoreError(StoreErrorCode.Corrupt, `${what} read from the database is not text: ${show(v)}`);
   return v;
 }
+
+/** Most authors one checkpoint records; more would only mean an absurdly long checkpoint window. */
+export const MAX_CHECKPOINT_AUTHORS = 1000;
+
+/** A checkpoint's authors, checked like ids and stored as a sorted, duplicate-free JSON array. */
+export function authorsToDb(v: unknown): string {
+  if (!Array.isArray(v) || v.length > MAX_CHECKPOINT_AUTHORS) {
+    throw invalid(`checkpoint authors must be an array of at most ${MAX_CHECKPOINT_AUTHORS} user ids, got ${show(v)}`);
+  }
+  const items: readonly unknown[] = v;
+  const ids = items.map((a, i) => checkId(a, `checkpoint author ${i}`));
+  return JSON.stringify([...new Set(ids)].sort());
+}
+
+/** Reads a checkpoint's authors back, refusing anything but a JSON array of strings. */
+export function authorsFromDb(v: unknown): string[] {
+  const text = stringFromDb(v, 'checkpoint authors');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new StoreError(StoreErrorCode.Corrupt, `checkpoint authors in the database are not JSON: ${show(text)}`);
+  }
+  if (!Array.isArray(parsed) || !parsed.every((a): a is string => typeof a === 'string')) {
+    throw new StoreError(StoreErrorCode.Corrupt, `checkpoint authors in the database are not a list of ids: ${show(text)}`);
+  }
+  return parsed;
+}

@@ -7,11 +7,19 @@
  * acknowledged and broadcast: nothing acknowledged is ever lost. If the commit fails, the replica is
  * ahead of storage, so the session is marked failed and the registry drops it; clients rejoin and
  * resend their unacknowledged events, which is safe because events are deduplicated by id.
+ *
+ * Each agent (one editing replica) is bound, per document and persistently, to the user who first
+ * sent events under it; events under an agent bound to someone else are refused, so nobody can
+ * write in another user's name and history can say who wrote what. Bindings are cached here, so the
+ * store is asked once per new agent, not once per event.
  */
+import { createHash } from 'node:crypto';
 import { Doc, TandemError, compose, isNoop } from '@tandem/core';
 import type { AppliedChange, DocId, Event, EventId, JsonValue, TextOp, VersionVector } from '@tandem/core';
 import type { ServerMessage } from '@tandem/protocol';
+import { PermissionError } from '../auth/permission-error.js';
 import type { DocStore } from '../storage/doc-store.js';
+import { isStoreError, StoreErrorCode } from '../storage/store-error.js';
 
 /** A client that joined the document, as the session sees it. */
 export interface SessionClient {
@@ -23,6 +31,12 @@ export interface SessionClient {
 
 /** Agents made by the server start with this character, which sorts after every other; clients may not use it. */
 export const SERVER_AGENT_PREFIX = '\uffff';
+
+/** The user that edits the server makes on its own behalf are attributed to. */
+export const SERVER_USER = 'server';
+
+/** What a server edit (REST write, restore) changes: an op per text name. */
+export type ServerTextPlan = (texts: Readonly<Record<string, string>>, version: number) => ReadonlyMap<string, TextOp>;
 
 export interface SessionOptions {
   /** Agent id of edits the server makes itself (REST writes, restores). */
@@ -43,6 +57,9 @@ export interface JoinState {
 
 /** A commit failure: the caller reports STORAGE_UNAVAILABLE; the session is no longer usable. */
 export class SessionFailedError extends Error {}
+
+/** A catch-up read from storage failed: the caller reports STORAGE_UNAVAILABLE; the session stays usable. */
+export class StorageReadError extends Error {}
 
 interface OtEntry {
   readonly version: number;
@@ -66,6 +83,8 @@ export class DocumentSession {
   private failure: Error | undefined;
   private readonly otWindow: number;
   private lastActivity = Date.now();
+  /** Agent → the user it is bound to, as far as this session has asked the store. */
+  private readonly agentUsers = new Map<string, string>();
 
   private constructor(
     docId: DocId,
@@ -152,8 +171,7 @@ export class DocumentSession {
       } else if (since > this.headVersion) {
         throw new TandemError('ERR_UNKNOWN_VERSION', `version ${since} is ahead of the server (${this.headVersion})`);
       } else {
-        const stored = await this.store.loadEvents(this.docId, since);
-        state = { version: this.headVersion, events: stored.map((s) => s.event) };
+        state = { version: this.headVersion, events: await this.storedAfter(since) };
       }
       this.clients.set(client.connectionId, client);
       joined(state);
@@ -170,9 +188,17 @@ export class DocumentSession {
     return this.serialized(async () => {
       if (since <= 0) return { version: this.headVersion, events: this.doc.events() };
       if (since > this.headVersion) throw new TandemError('ERR_UNKNOWN_VERSION', `version ${since} is ahead of the server (${this.headVersion})`);
-      const stored = await this.store.loadEvents(this.docId, since);
-      return { version: this.headVersion, events: stored.map((s) => s.event) };
+      return { version: this.headVersion, events: await this.storedAfter(since) };
     });
+  }
+
+  /** The stored events after `since`; a storage failure becomes a StorageReadError. */
+  private async storedAfter(since: number): Promise<Event[]> {
+    try {
+      return (await this.store.loadEvents(this.docId, since)).map((s) => s.event);
+    } catch (err) {
+      throw new StorageReadError(`document ${this.docId} could not be read; try again (${err instanceof Error ? err.message : String(err)})`);
+    }
   }
 
   /** Plain-OT catch-up: the operations after `since`, or undefined if that is too far back. */
@@ -205,18 +231,44 @@ export class DocumentSession {
     });
   }
 
-  /** An edit made by the server itself (REST write, restore), as the server agent. */
-  submitServerEdit(name: string, op: TextOp): Promise<{ version: number }> {
+  /**
+   * An edit made by the server itself, as a server agent: the server's own, or for a user's REST
+   * write or restore one derived from the user's id, so history attributes it to them.
+   */
+  submitServerEdit(name: string, op: TextOp, user?: string): Promise<{ version: number }> {
+    return this.editServerTexts(user, () => new Map([[name, op]]));
+  }
+
+  /**
+   * Server edits computed from the current texts inside the write order, so nothing can come
+   * between reading the texts and changing them (a REST write with a version precondition, a
+   * restore). `plan` may throw to refuse; texts it leaves out are unchanged. All ops are committed
+   * as one batch: one new version, or none when the plan changes nothing.
+   */
+  editServerTexts(user: string | undefined, plan: ServerTextPlan): Promise<{ version: number; applied: number }> {
     return this.serialized(async () => {
-      const seq = this.doc.vector[this.options.serverAgent] ?? 0;
-      const event: Event = {
-        id: { agent: this.options.serverAgent as EventId['agent'], seq },
-        parents: this.doc.version,
-        change: { type: 'text', name, op },
-      };
-      const r = await this.commit(undefined, [event]);
-      return { version: r.version };
+      if (this.failure !== undefined) throw new SessionFailedError(`document ${this.docId} is reloading after a storage failure`);
+      const ops = plan(this.texts(), this.headVersion);
+      const agent = this.serverAgentFor(user) as EventId['agent'];
+      let seq = this.doc.vector[agent] ?? 0;
+      let parents: readonly EventId[] = this.doc.version;
+      const events: Event[] = [];
+      for (const [name, op] of ops) {
+        if (isNoop(op)) continue;
+        const id: EventId = { agent, seq: seq++ };
+        events.push({ id, parents, change: { type: 'text', name, op } });
+        parents = [id];
+      }
+      if (events.length === 0) return { version: this.headVersion, applied: 0 };
+      const r = await this.commit(undefined, events, user);
+      return { version: r.version, applied: r.applied };
     });
+  }
+
+  /** The agent of server edits for `user`: short and stable, without the user id's characters. */
+  private serverAgentFor(user: string | undefined): string {
+    if (user === undefined) return this.options.serverAgent;
+    return `${this.options.serverAgent}:${createHash('sha256').update(user).digest('base64url').slice(0, 16)}`;
   }
 
   /** The version (frontier) that server version `v` stands for, while it is in the recent window. */
@@ -230,13 +282,19 @@ export class DocumentSession {
     return this.doc.versionFromVector(vector as VersionVector);
   }
 
-  private async commit(from: SessionClient | undefined, events: readonly Event[]): Promise<{ version: number; duplicates: number; applied: number }> {
+  /**
+   * `serverUser` names the user a server edit (`from` undefined) is made for; without one it is the
+   * server's own.
+   */
+  private async commit(from: SessionClient | undefined, events: readonly Event[], serverUser?: string): Promise<{ version: number; duplicates: number; applied: number }> {
     if (this.failure !== undefined) throw new SessionFailedError(`document ${this.docId} is reloading after a storage failure`);
     for (const e of events) {
       if (from !== undefined && e.id.agent.startsWith(SERVER_AGENT_PREFIX) && from.mode === 'events') {
         throw new TandemError('ERR_INVALID_EVENT', `agent ids starting with U+FFFF are reserved for the server (event ${JSON.stringify(e.id.agent)})`);
       }
     }
+    const author = from?.userId ?? serverUser ?? SERVER_USER;
+    await this.checkAgents(author, events);
     const result = this.doc.receive(events);
     if (result.applied.length === 0) return { version: this.headVersion, duplicates: result.duplicates, applied: 0 };
     let head: number;
@@ -257,14 +315,47 @@ export class DocumentSession {
       this.recent.splice(0, drop);
       this.recentBase += drop;
     }
-    const textOps = this.broadcast(from, result.applied, result.changes);
+    const textOps = this.broadcast(from, author, result.applied, result.changes);
     this.lastActivity = Date.now();
     this.options.onCommit?.(this, result.applied.length, textOps);
     return { version: this.headVersion, duplicates: result.duplicates, applied: result.applied.length };
   }
 
-  private broadcast(from: SessionClient | undefined, events: readonly Event[], changes: readonly AppliedChange[]): Map<string, TextOp> {
-    const userId = from?.userId ?? 'server';
+  /**
+   * Binds the agents of the events this replica does not hold yet to `user`, and refuses the batch
+   * if one of them belongs to another user. Events already held are resends (or relays) of stored
+   * history and change nothing, so they are not checked.
+   */
+  private async checkAgents(user: string, events: readonly Event[]): Promise<void> {
+    const seen = new Set<string>();
+    for (const e of events) {
+      const agent = e?.id?.agent;
+      // Malformed events are left to the replica's validation, which names what is wrong.
+      if (typeof agent !== 'string' || seen.has(agent) || typeof e.id.seq !== 'number' || this.doc.has(e.id)) continue;
+      seen.add(agent);
+      let bound = this.agentUsers.get(agent);
+      if (bound === undefined) {
+        try {
+          bound = await this.store.bindAgent(this.docId, agent, user);
+        } catch (err) {
+          // An agent id storage cannot hold is a bad event, not a server failure.
+          if (isStoreError(err, StoreErrorCode.InvalidArgument)) throw new TandemError('ERR_INVALID_EVENT', err.message);
+          // Nothing was merged or stored yet, so the session stays usable: the client may resend.
+          throw new StorageReadError(`document ${this.docId} could not check agent ${JSON.stringify(agent)}; try again (${err instanceof Error ? err.message : String(err)})`);
+        }
+        this.agentUsers.set(agent, bound);
+      }
+      if (bound !== user) {
+        throw new PermissionError(
+          'PERMISSION_DENIED',
+          `agent ${JSON.stringify(agent)} of document ${JSON.stringify(this.docId)} belongs to another user; user ${JSON.stringify(user)} may not send events under it`,
+          { doc: this.docId, user },
+        );
+      }
+    }
+  }
+
+  private broadcast(from: SessionClient | undefined, userId: string, events: readonly Event[], changes: readonly AppliedChange[]): Map<string, TextOp> {
     const perText = new Map<string, TextOp>();
     for (const c of changes) {
       if (c.type !== 'text') continue;
