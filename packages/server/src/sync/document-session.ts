@@ -18,7 +18,7 @@ import { Doc, TandemError, compose, isNoop } from '@tandem/core';
 import type { AppliedChange, DocId, Event, EventId, JsonValue, TextOp, VersionVector } from '@tandem/core';
 import type { ServerMessage } from '@tandem/protocol';
 import { PermissionError } from '../auth/permission-error.js';
-import type { DocStore } from '../storage/doc-store.js';
+import type { AppendResult, DocStore } from '../storage/doc-store.js';
 import { isStoreError, StoreErrorCode } from '../storage/store-error.js';
 
 /** A client that joined the document, as the session sees it. */
@@ -55,6 +55,29 @@ export interface JoinState {
   readonly maps?: Record<string, Record<string, JsonValue>>;
 }
 
+/** What a commit tells the submitter: the server version after its events. */
+export interface CommitResult {
+  readonly version: number;
+  readonly duplicates: number;
+  readonly applied: number;
+}
+
+/** A submission merged into the replica, waiting to be stored. */
+interface Prepared {
+  readonly from: SessionClient | undefined;
+  readonly author: string;
+  readonly applied: readonly Event[];
+  readonly changes: readonly AppliedChange[];
+  readonly duplicates: number;
+}
+
+interface Submission {
+  readonly from: SessionClient | undefined;
+  readonly events: readonly Event[];
+  resolve(r: CommitResult): void;
+  reject(err: unknown): void;
+}
+
 /** A commit failure: the caller reports STORAGE_UNAVAILABLE; the session is no longer usable. */
 export class SessionFailedError extends Error {}
 
@@ -79,6 +102,9 @@ export class DocumentSession {
   /** The OT log holds every batch after this version. */
   private otFloor: number;
   private readonly clients = new Map<string, SessionClient>();
+  /** Event submissions waiting for the next group commit. */
+  private readonly waiting: Submission[] = [];
+  private flushScheduled = false;
   private queue: Promise<unknown> = Promise.resolve();
   private failure: Error | undefined;
   private readonly otWindow: number;
@@ -211,8 +237,16 @@ export class DocumentSession {
    * Merges, commits, acknowledges and broadcasts events from a client. Resolves with the server
    * version after them; rejects with TandemError for bad events or SessionFailedError on storage failure.
    */
-  submitEvents(from: SessionClient | undefined, events: readonly Event[]): Promise<{ version: number; duplicates: number; applied: number }> {
-    return this.serialized(() => this.commit(from, events));
+  submitEvents(from: SessionClient | undefined, events: readonly Event[]): Promise<CommitResult> {
+    // Submissions that arrive while a commit is in flight are committed together afterwards: one
+    // transaction and one disk sync for many clients' edits.
+    return new Promise<CommitResult>((resolve, reject) => {
+      this.waiting.push({ from, events, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        void this.serialized(() => this.flushSubmissions());
+      }
+    });
   }
 
   /**
@@ -286,7 +320,16 @@ export class DocumentSession {
    * `serverUser` names the user a server edit (`from` undefined) is made for; without one it is the
    * server's own.
    */
-  private async commit(from: SessionClient | undefined, events: readonly Event[], serverUser?: string): Promise<{ version: number; duplicates: number; applied: number }> {
+  private async commit(from: SessionClient | undefined, events: readonly Event[], serverUser?: string): Promise<CommitResult> {
+    const [result] = await this.persist([await this.prepare(from, events, serverUser)]);
+    return result!;
+  }
+
+  /**
+   * Validates a submission and merges it into the replica (all or nothing); nothing is stored yet.
+   * Throws for bad events; the replica is then unchanged.
+   */
+  private async prepare(from: SessionClient | undefined, events: readonly Event[], serverUser?: string): Promise<Prepared> {
     if (this.failure !== undefined) throw new SessionFailedError(`document ${this.docId} is reloading after a storage failure`);
     for (const e of events) {
       if (from !== undefined && e.id.agent.startsWith(SERVER_AGENT_PREFIX) && from.mode === 'events') {
@@ -296,11 +339,20 @@ export class DocumentSession {
     const author = from?.userId ?? serverUser ?? SERVER_USER;
     await this.checkAgents(author, events);
     const result = this.doc.receive(events);
-    if (result.applied.length === 0) return { version: this.headVersion, duplicates: result.duplicates, applied: 0 };
-    let head: number;
+    return { from, author, applied: result.applied, changes: result.changes, duplicates: result.duplicates };
+  }
+
+  /**
+   * Commits prepared submissions to storage in one append (one transaction, one disk sync), then
+   * acknowledges and broadcasts each in order. If the append fails the replica is ahead of storage:
+   * the session is marked failed and every submission of the group is refused.
+   */
+  private async persist(group: readonly Prepared[]): Promise<CommitResult[]> {
+    const all = group.flatMap((p) => p.applied);
+    if (all.length === 0) return group.map((p) => ({ version: this.headVersion, duplicates: p.duplicates, applied: 0 }));
+    let appended: AppendResult;
     try {
-      const appended = await this.store.appendEvents(this.docId, result.applied);
-      head = appended.head;
+      appended = await this.store.appendEvents(this.docId, all);
     } catch (err) {
       this.failure = err instanceof Error ? err : new Error(String(err));
       for (const c of this.clients.values()) {
@@ -308,17 +360,51 @@ export class DocumentSession {
       }
       throw new SessionFailedError(`storage failed for document ${this.docId}: ${this.failure.message}`);
     }
-    this.headVersion = head;
-    for (const e of result.applied) this.recent.push(e.id);
+    const versionOf = new Map<string, number>();
+    for (const st of appended.stored) versionOf.set(`${st.event.id.seq}\u0000${st.event.id.agent}`, st.version);
+    const results: CommitResult[] = [];
+    for (const p of group) {
+      if (p.applied.length === 0) {
+        results.push({ version: this.headVersion, duplicates: p.duplicates, applied: 0 });
+        continue;
+      }
+      let version = this.headVersion;
+      for (const e of p.applied) version = Math.max(version, versionOf.get(`${e.id.seq}\u0000${e.id.agent}`) ?? version);
+      this.headVersion = version;
+      for (const e of p.applied) this.recent.push(e.id);
+      const textOps = this.broadcast(p.from, p.author, p.applied, p.changes);
+      this.options.onCommit?.(this, p.applied.length, textOps);
+      results.push({ version, duplicates: p.duplicates, applied: p.applied.length });
+    }
+    this.headVersion = Math.max(this.headVersion, appended.head);
     if (this.recent.length > this.otWindow) {
       const drop = this.recent.length - this.otWindow;
       this.recent.splice(0, drop);
       this.recentBase += drop;
     }
-    const textOps = this.broadcast(from, author, result.applied, result.changes);
     this.lastActivity = Date.now();
-    this.options.onCommit?.(this, result.applied.length, textOps);
-    return { version: this.headVersion, duplicates: result.duplicates, applied: result.applied.length };
+    return results;
+  }
+
+  /** Takes every waiting submission and commits them together (group commit). */
+  private async flushSubmissions(): Promise<void> {
+    this.flushScheduled = false;
+    const waiting = this.waiting.splice(0);
+    const prepared: { sub: Submission; p: Prepared }[] = [];
+    for (const sub of waiting) {
+      try {
+        prepared.push({ sub, p: await this.prepare(sub.from, sub.events) });
+      } catch (err) {
+        sub.reject(err);
+      }
+    }
+    if (prepared.length === 0) return;
+    try {
+      const results = await this.persist(prepared.map((x) => x.p));
+      prepared.forEach((x, i) => x.sub.resolve(results[i]!));
+    } catch (err) {
+      for (const x of prepared) x.sub.reject(err);
+    }
   }
 
   /**
