@@ -3,6 +3,8 @@
  * environment variables (flags win). Nothing reads the environment at import time: `parseConfig`
  * takes argv and env as arguments.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 
 export interface Limits {
   /** Largest WebSocket message accepted, in bytes (ws maxPayload; bigger closes with 1009). */
@@ -44,6 +46,41 @@ export interface HistoryConfig {
   readonly checkpointMs: number;
 }
 
+/**
+ * Scale-out: with a Redis URL the node joins a cluster of nodes sharing one PostgreSQL database
+ * (see docs/deploy.md). Without one it runs alone, exactly as before.
+ */
+export interface ClusterConfig {
+  /** `redis://…` or `rediss://…`: fan-out of commits, presence and signals between nodes. */
+  readonly redisUrl: string;
+  /** This node's id, unique in the cluster: letters, digits, `.`, `_`, `-` (1–64). */
+  readonly nodeId: string;
+  /** Prefix of every Redis key and channel, so several clusters can share one Redis. */
+  readonly prefix: string;
+  /** How often the node tells the others it is alive. */
+  readonly heartbeatMs: number;
+  /** A node silent this long is dead: its users leave presence everywhere. */
+  readonly nodeTimeoutMs: number;
+  /** While Redis is unreachable, open documents are caught up from storage this often. */
+  readonly pollMs: number;
+}
+
+export const DEFAULT_CLUSTER = { prefix: 'tandem', heartbeatMs: 1_000, nodeTimeoutMs: 5_000, pollMs: 1_000 } as const;
+
+/** Node ids go into Redis keys and connection routing: a conservative alphabet, no separators. */
+export const NODE_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+export interface PresenceConfig {
+  /** A connection idle this long shows as away. */
+  readonly awayAfterMs: number;
+  /** A connection silent this long (no message, no pong) leaves presence: no ghost cursors. */
+  readonly ttlMs: number;
+  /** Presence and cursor broadcasts per second per connection (more are coalesced). */
+  readonly maxUpdatesPerSecond: number;
+}
+
+export const DEFAULT_PRESENCE: PresenceConfig = { awayAfterMs: 60_000, ttlMs: 45_000, maxUpdatesPerSecond: 30 };
+
 export type AuthConfig =
   | { readonly mode: 'dev' }
   | { readonly mode: 'hs256'; readonly secret: string; readonly issuer?: string; readonly audience?: string }
@@ -66,9 +103,12 @@ export interface ServerConfig {
   readonly snapshotEvery: number;
   /** Close a document session this long after its last client left. */
   readonly idleDocumentMs: number;
+  readonly presence: PresenceConfig;
   /** Folder with the built web app to serve at `/`, if any. */
   readonly staticDir?: string;
   readonly logLevel: string;
+  /** Set when the node runs in a cluster (Redis URL given); absent for a single node. */
+  readonly cluster?: ClusterConfig;
 }
 
 export const DEFAULT_PORT = 4455;
@@ -91,7 +131,9 @@ export const DEFAULT_LIMITS: Limits = {
   maxBodyBytes: 2 * 1024 * 1024,
 };
 
-export function defaultConfig(overrides: Partial<Omit<ServerConfig, 'limits'>> & { limits?: Partial<Limits> } = {}): ServerConfig {
+export function defaultConfig(
+  overrides: Partial<Omit<ServerConfig, 'limits' | 'presence'>> & { limits?: Partial<Limits>; presence?: Partial<PresenceConfig> } = {},
+): ServerConfig {
   const dataDir = overrides.dataDir ?? './data';
   return {
     host: overrides.host ?? '127.0.0.1',
@@ -105,8 +147,10 @@ export function defaultConfig(overrides: Partial<Omit<ServerConfig, 'limits'>> &
     history: overrides.history ?? { checkpointEvents: 500, checkpointMs: 5 * 60_000 },
     snapshotEvery: overrides.snapshotEvery ?? 1000,
     idleDocumentMs: overrides.idleDocumentMs ?? 30_000,
+    presence: { ...DEFAULT_PRESENCE, ...overrides.presence },
     ...(overrides.staticDir !== undefined ? { staticDir: overrides.staticDir } : {}),
     logLevel: overrides.logLevel ?? 'info',
+    ...(overrides.cluster !== undefined ? { cluster: overrides.cluster } : {}),
   };
 }
 
@@ -139,6 +183,12 @@ const OPTIONS: readonly Option[] = [
   { flag: 'max-buffered-bytes', env: 'TANDEM_MAX_BUFFERED_BYTES', help: `slow-consumer bound (default ${DEFAULT_LIMITS.maxBufferedBytes})` },
   { flag: 'max-connections', env: 'TANDEM_MAX_CONNECTIONS', help: `default ${DEFAULT_LIMITS.maxConnections}` },
   { flag: 'snapshot-every', env: 'TANDEM_SNAPSHOT_EVERY', help: 'events between snapshots (default 1000)' },
+  { flag: 'redis-url', env: 'TANDEM_REDIS_URL', help: 'redis://… : join a cluster of nodes sharing the PostgreSQL storage (see docs/deploy.md)' },
+  { flag: 'node-id', env: 'TANDEM_NODE_ID', help: 'this node\'s id in the cluster (default <hostname>-<pid>-<random>)' },
+  { flag: 'redis-prefix', env: 'TANDEM_REDIS_PREFIX', help: `prefix of Redis keys and channels (default ${DEFAULT_CLUSTER.prefix})` },
+  { flag: 'cluster-heartbeat-ms', env: 'TANDEM_CLUSTER_HEARTBEAT_MS', help: `node heartbeat interval (default ${DEFAULT_CLUSTER.heartbeatMs})` },
+  { flag: 'cluster-node-timeout-ms', env: 'TANDEM_CLUSTER_NODE_TIMEOUT_MS', help: `a node silent this long is dead (default ${DEFAULT_CLUSTER.nodeTimeoutMs})` },
+  { flag: 'cluster-poll-ms', env: 'TANDEM_CLUSTER_POLL_MS', help: `catch-up polling of open documents while Redis is down (default ${DEFAULT_CLUSTER.pollMs})` },
 ];
 
 export function helpText(): string {
@@ -211,6 +261,7 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   const staticDir = values.get('static-dir');
   const logLevel = values.get('log-level');
   const origins = values.get('allowed-origins');
+  const cluster = clusterConfig(values, int, storage);
   return defaultConfig({
     ...(port !== undefined ? { port } : {}),
     ...(host !== undefined ? { host } : {}),
@@ -221,7 +272,39 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
     ...(logLevel !== undefined ? { logLevel } : {}),
     ...(snapshotEvery !== undefined ? { snapshotEvery } : {}),
     ...(origins !== undefined ? { allowedOrigins: origins.split(',').map((s) => s.trim()).filter((s) => s.length > 0) } : {}),
+    ...(cluster !== undefined ? { cluster } : {}),
     auth,
     limits,
   });
+}
+
+/** The cluster settings, when a Redis URL is given; cluster-only flags without one are an error. */
+function clusterConfig(values: ReadonlyMap<string, string>, int: (flag: string) => number | undefined, storage: string | undefined): ClusterConfig | undefined {
+  const redisUrl = values.get('redis-url');
+  const clusterFlags = ['node-id', 'redis-prefix', 'cluster-heartbeat-ms', 'cluster-node-timeout-ms', 'cluster-poll-ms'];
+  if (redisUrl === undefined) {
+    const stray = clusterFlags.find((f) => values.has(f));
+    if (stray !== undefined) throw new ConfigError(`--${stray} needs --redis-url`);
+    return undefined;
+  }
+  if (!/^rediss?:\/\//i.test(redisUrl)) throw new ConfigError(`--redis-url must start with redis:// or rediss://, got ${JSON.stringify(redisUrl.replace(/:[^:@/]*@/, ':***@'))}`);
+  // Nodes share documents through the database: a file that only this process opens cannot do that.
+  if (storage === undefined || !/^postgres(ql)?:\/\//i.test(storage)) throw new ConfigError('--redis-url needs PostgreSQL storage (--storage postgres://…) shared by every node');
+  const nodeId = values.get('node-id') ?? defaultNodeId();
+  if (!NODE_ID_PATTERN.test(nodeId)) throw new ConfigError(`--node-id must be 1–64 letters, digits, '.', '_' or '-', got ${JSON.stringify(nodeId)}`);
+  const prefix = values.get('redis-prefix') ?? DEFAULT_CLUSTER.prefix;
+  if (!/^[A-Za-z0-9._:-]{1,64}$/.test(prefix)) throw new ConfigError(`--redis-prefix must be 1–64 letters, digits, '.', '_', ':' or '-', got ${JSON.stringify(prefix)}`);
+  const heartbeatMs = int('cluster-heartbeat-ms') ?? DEFAULT_CLUSTER.heartbeatMs;
+  const nodeTimeoutMs = int('cluster-node-timeout-ms') ?? DEFAULT_CLUSTER.nodeTimeoutMs;
+  const pollMs = int('cluster-poll-ms') ?? DEFAULT_CLUSTER.pollMs;
+  if (heartbeatMs < 50 || pollMs < 50) throw new ConfigError('--cluster-heartbeat-ms and --cluster-poll-ms must be at least 50');
+  // Two missed heartbeats must not look like a death: a busy event loop delays them.
+  if (nodeTimeoutMs < 3 * heartbeatMs) throw new ConfigError('--cluster-node-timeout-ms must be at least three heartbeats');
+  return { redisUrl, nodeId, prefix, heartbeatMs, nodeTimeoutMs, pollMs };
+}
+
+/** Unique per process without configuration: two nodes on one host differ by pid and a random part. */
+function defaultNodeId(): string {
+  const host = hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40) || 'node';
+  return `${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }

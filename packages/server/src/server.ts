@@ -21,6 +21,7 @@ import { SseTransport, readBody } from './net/sse-transport.js';
 import { WebSocketTransport } from './net/transport.js';
 import { HistoryService } from './history/history-service.js';
 import { restApi } from './http/rest-api.js';
+import { staticFiles } from './http/static-files.js';
 import { PresenceHub } from './presence-hub.js';
 import { openStore } from './storage/open-store.js';
 import type { DocStore } from './storage/doc-store.js';
@@ -79,6 +80,7 @@ export async function createTandemServer(config: ServerConfig, options: CreateSe
     store,
     logger,
     deliver: (connectionId, message) => connections.get(connectionId)?.send(message),
+    room: config.presence,
   });
   const serverAgent = `${SERVER_AGENT_PREFIX}srv:${randomBytes(6).toString('base64url')}`;
   const sinceSnapshot = new Map<string, number>();
@@ -102,6 +104,8 @@ export async function createTandemServer(config: ServerConfig, options: CreateSe
   const services: ServerServices = { config, store, registry, authenticator, permissions, presence, history, metrics, logger };
   // The REST API first: extra routes (the web app's static files) must not shadow /api/.
   const routes = [restApi(services), ...(options.routes ?? []).map((make) => make(services))];
+  // The built web app last: its SPA fallback answers every other page URL with index.html.
+  if (config.staticDir !== undefined) routes.push(staticFiles(config.staticDir));
 
   // Node checks header and request timeouts only every connectionsCheckingInterval (30 s by
   // default), which would let a slowloris client hold a socket far past headersTimeoutMs.
