@@ -34,6 +34,8 @@ export class OpLog {
 
   /** Events [0, count) whose changes are not decoded yet, and how to decode them. */
   private lazy: { readonly count: number; readonly load: () => readonly Change[] } | undefined;
+  /** LV of the first entry of the columns: the lazy prefix takes no memory until it is decoded. */
+  private base = 0;
 
   /**
    * A log whose first `count` changes are decoded only when first needed (loading a document reads
@@ -42,10 +44,7 @@ export class OpLog {
   static lazy(count: number, load: () => readonly Change[]): OpLog {
     const log = new OpLog();
     log.lazy = { count, load };
-    log.target.length = count;
-    log.pos.length = count;
-    log.del.length = count;
-    log.ins.length = count;
+    log.base = count;
     return log;
   }
 
@@ -59,11 +58,23 @@ export class OpLog {
     this.lazy = undefined;
     const changes = lazy.load();
     if (changes.length !== lazy.count) throw new Error(`op log: decoded ${changes.length} changes for ${lazy.count} events`);
+    const tail = { target: this.target, pos: this.pos, del: this.del, ins: this.ins };
+    this.target = [];
+    this.pos = [];
+    this.del = [];
+    this.ins = [];
+    this.base = 0;
     for (let lv = 0; lv < changes.length; lv++) this.setAt(lv, changes[lv]!);
+    for (let i = 0; i < tail.target.length; i++) {
+      this.target.push(tail.target[i]!);
+      this.pos.push(tail.pos[i]!);
+      this.del.push(tail.del[i]!);
+      this.ins.push(tail.ins[i]!);
+    }
   }
 
   get size(): number {
-    return this.target.length;
+    return this.base + this.target.length;
   }
 
   /** The last target looked up: consecutive events almost always edit the same text. */
@@ -85,77 +96,79 @@ export class OpLog {
 
   /** Appends the change of the event with the next LV (`patches`: the text op's, if already known). */
   push(change: Change, patches?: readonly Patch[]): void {
-    this.setAt(this.target.length, change, patches);
+    this.setAt(this.size, change, patches);
   }
 
   private setAt(lv: number, change: Change, patches?: readonly Patch[]): void {
+    const i = lv - this.base;
     if (change.type === 'text') {
-      this.target[lv] = this.targetId(KIND_TEXT, change.name);
+      this.target[i] = this.targetId(KIND_TEXT, change.name);
       patches ??= patchesFromOp(change.op);
       if (patches.length === 1) {
         const p = patches[0]!;
-        this.pos[lv] = p[0];
-        this.del[lv] = p[1];
-        this.ins[lv] = p[2];
+        this.pos[i] = p[0];
+        this.del[i] = p[1];
+        this.ins[i] = p[2];
       } else {
-        this.pos[lv] = -1;
-        this.del[lv] = 0;
-        this.ins[lv] = '';
+        this.pos[i] = -1;
+        this.del[i] = 0;
+        this.ins[i] = '';
         this.multi.set(lv, patches);
       }
     } else {
-      this.target[lv] = this.targetId(KIND_MAP, change.name);
-      this.pos[lv] = -1;
-      this.del[lv] = 0;
-      this.ins[lv] = '';
+      this.target[i] = this.targetId(KIND_MAP, change.name);
+      this.pos[i] = -1;
+      this.del[i] = 0;
+      this.ins[i] = '';
       this.maps.set(lv, { key: change.key, value: change.type === 'map_set' ? change.value : undefined });
     }
   }
 
   truncate(size: number): void {
     if (this.lazy !== undefined && size < this.lazy.count) this.materialize();
-    for (let lv = size; lv < this.target.length; lv++) {
+    for (let lv = size; lv < this.size; lv++) {
       this.multi.delete(lv);
       this.maps.delete(lv);
     }
-    this.target.length = Math.min(this.target.length, size);
-    this.pos.length = this.target.length;
-    this.del.length = this.target.length;
-    this.ins.length = this.target.length;
+    const keep = Math.max(0, Math.min(this.target.length, size - this.base));
+    this.target.length = keep;
+    this.pos.length = keep;
+    this.del.length = keep;
+    this.ins.length = keep;
   }
 
   /** The text name an event edits, or undefined for a map change. */
   textNameOf(lv: number): string | undefined {
     this.need(lv);
-    const t = this.targets[this.target[lv]!]!;
+    const t = this.targets[this.target[lv - this.base]!]!;
     return t.kind === KIND_TEXT ? t.name : undefined;
   }
 
   /** Name of the text or map an event changes. */
   nameOf(lv: number): string {
     this.need(lv);
-    return this.targets[this.target[lv]!]!.name;
+    return this.targets[this.target[lv - this.base]!]!.name;
   }
 
   isText(lv: number): boolean {
     this.need(lv);
-    return this.targets[this.target[lv]!]!.kind === KIND_TEXT;
+    return this.targets[this.target[lv - this.base]!]!.kind === KIND_TEXT;
   }
 
   /** The patches of a text event (empty for a map event). */
   patchesOf(lv: number): readonly Patch[] {
     this.need(lv);
-    const pos = this.pos[lv]!;
-    if (pos >= 0) return [[pos, this.del[lv]!, this.ins[lv]!]];
+    const pos = this.pos[lv - this.base]!;
+    if (pos >= 0) return [[pos, this.del[lv - this.base]!, this.ins[lv - this.base]!]];
     return this.multi.get(lv) ?? [];
   }
 
   /** Calls `fn` for each patch of a text event, without allocating for the single-patch case. */
   forEachPatch(lv: number, fn: (pos: number, del: number, ins: string) => void): void {
     this.need(lv);
-    const pos = this.pos[lv]!;
+    const pos = this.pos[lv - this.base]!;
     if (pos >= 0) {
-      fn(pos, this.del[lv]!, this.ins[lv]!);
+      fn(pos, this.del[lv - this.base]!, this.ins[lv - this.base]!);
       return;
     }
     const ps = this.multi.get(lv);
@@ -165,8 +178,8 @@ export class OpLog {
   /** Number of characters a text event inserts. */
   insertedLength(lv: number): number {
     this.need(lv);
-    const pos = this.pos[lv]!;
-    if (pos >= 0) return this.ins[lv]!.length;
+    const pos = this.pos[lv - this.base]!;
+    if (pos >= 0) return this.ins[lv - this.base]!.length;
     let n = 0;
     const ps = this.multi.get(lv);
     if (ps !== undefined) for (const p of ps) n += p[2].length;
@@ -176,10 +189,10 @@ export class OpLog {
   /** The text op of an event, built straight from the columns in the single-patch case. */
   opOf(lv: number): TextOp {
     this.need(lv);
-    const pos = this.pos[lv]!;
+    const pos = this.pos[lv - this.base]!;
     if (pos < 0) return opFromPatches(this.patchesOf(lv));
-    const del = this.del[lv]!;
-    const ins = this.ins[lv]!;
+    const del = this.del[lv - this.base]!;
+    const ins = this.ins[lv - this.base]!;
     const op: OpComponent[] = [];
     if (pos > 0) op.push({ type: 'retain', length: pos });
     if (ins.length > 0) op.push({ type: 'insert', content: ins });
@@ -195,7 +208,7 @@ export class OpLog {
   /** Rebuilds the public change of an event. */
   changeOf(lv: number): Change {
     this.need(lv);
-    const t = this.targets[this.target[lv]!]!;
+    const t = this.targets[this.target[lv - this.base]!]!;
     if (t.kind === KIND_TEXT) {
       const op: TextOp = opFromPatches(this.patchesOf(lv));
       return { type: 'text', name: t.name, op };

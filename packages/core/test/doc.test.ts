@@ -304,3 +304,40 @@ describe('collaborative undo', () => {
     assert.equal(a.getMap('m').get('j'), 'theirs');
   });
 });
+
+describe('encode / decode', () => {
+  test('a decoded replica has the text at once and its history when needed', () => {
+    const a = doc('alice');
+    const b = doc('bob');
+    a.insert('t', 0, 'hello world');
+    a.setKey('m', 'k', { nested: [1, 2] });
+    sync(a, b);
+    b.insert('t', 0, '>> ');
+    a.delete('t', 0, 6);
+    const bytes = a.encode();
+    const loaded = Doc.decode(bytes, { agent: agentId('alice') });
+    assert.equal(loaded.getText('t'), a.getText('t'));
+    assert.deepEqual(loaded.getMap('m').get('k'), { nested: [1, 2] });
+    assert.deepEqual(loaded.version, a.version);
+    // Edit before the history is decoded, then merge concurrent events that need it.
+    loaded.insert('t', loaded.textLength('t'), '!');
+    loaded.receive(b.eventsSince(loaded.vector));
+    a.insert('t', a.textLength('t'), '!');
+    a.receive(b.eventsSince(a.vector));
+    assert.equal(loaded.getText('t'), a.getText('t'));
+    assert.deepEqual(
+      loaded.events().map((e) => `${e.id.agent}:${e.id.seq}`),
+      a.events().map((e) => `${e.id.agent}:${e.id.seq}`),
+    );
+  });
+
+  test('malformed bytes are refused with ERR_DECODE', () => {
+    const a = doc('alice');
+    a.insert('t', 0, 'x');
+    const bytes = a.encode();
+    const bad = Uint8Array.from(bytes);
+    bad[bad.length - 6] = (bad[bad.length - 6]! + 1) & 0xff;
+    assert.throws(() => Doc.decode(bad, { agent: agentId('z') }), isCode(CoreErrorCode.Decode));
+    assert.throws(() => Doc.decode(new Uint8Array([1, 2, 3]), { agent: agentId('z') }), isCode(CoreErrorCode.Decode));
+  });
+});
