@@ -399,8 +399,10 @@ function assemble(cols: Columns, kind: FileKind, snapshot: DocumentSnapshot | un
   for (const b of MAGIC) out.u8(b);
   out.u8(FORMAT_VERSION);
   out.u8(kind);
-  const columns = [agents, strings, runs, cols.changes, cols.shapes, cols.positions, cols.lengths, cols.general, text, cols.maps];
-  for (const c of columns) writeColumn(out, c.finish(), compress);
+  // Loading reads the agents and the graph's runs along with the snapshot: they use the codec that
+  // decodes at copy speed; the operation columns, read only when history is needed, use the smallest.
+  for (const c of [agents, strings, runs]) writeColumn(out, c.finish(), compress ? 'fast' : 'none');
+  for (const c of [cols.changes, cols.shapes, cols.positions, cols.lengths, cols.general, text, cols.maps]) writeColumn(out, c.finish(), compress);
   if (kind === FileKind.Document) {
     const snap = new ByteWriter();
     writeSnapshot(snap, snapshot);
