@@ -1,0 +1,55 @@
+/**
+ * ClientMetrics owns the numbers a client reports about its connection: round-trip time of
+ * heartbeats, event round-trip latency (a local edit until the server acknowledged it durably
+ * stored), bytes in and out, reconnects, and the transport in use. The connection and document
+ * layers write here; apps read `client.metrics`.
+ */
+import { LatencyWindow, type LatencySummary } from './latency-window.js';
+
+/** Which transport carries the protocol right now. */
+export type TransportKind = 'websocket' | 'none';
+
+/** A point-in-time copy of the metrics, safe to log or send. */
+export interface MetricsSnapshot {
+  /** Heartbeat ping → pong, in ms. */
+  readonly rtt: LatencySummary;
+  /** Local edit → operation_ack, in ms, per event. */
+  readonly eventRoundTrip: LatencySummary;
+  /** UTF-8 bytes of frames received / sent. */
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly messagesIn: number;
+  readonly messagesOut: number;
+  /** Connections established after the first one. */
+  readonly reconnects: number;
+  readonly transport: TransportKind;
+}
+
+export class ClientMetrics {
+  readonly rtt: LatencyWindow;
+  readonly eventRoundTrip: LatencyWindow;
+  bytesIn = 0;
+  bytesOut = 0;
+  messagesIn = 0;
+  messagesOut = 0;
+  reconnects = 0;
+  transport: TransportKind = 'none';
+
+  constructor(windowSize = 1024) {
+    this.rtt = new LatencyWindow(windowSize);
+    this.eventRoundTrip = new LatencyWindow(windowSize);
+  }
+
+  snapshot(): MetricsSnapshot {
+    return {
+      rtt: this.rtt.summary(),
+      eventRoundTrip: this.eventRoundTrip.summary(),
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      messagesIn: this.messagesIn,
+      messagesOut: this.messagesOut,
+      reconnects: this.reconnects,
+      transport: this.transport,
+    };
+  }
+}
