@@ -54,6 +54,9 @@ export class TandemClient extends Emitter<ClientEvents> {
     this.connection = new Connection({
       url: o.url,
       WebSocket: o.WebSocket,
+      fallback: o.fallback,
+      fallbackAfterFailures: o.fallbackAfterFailures,
+      upgradeProbeMs: o.upgradeProbeMs,
       token: o.token,
       devUser: o.devUser,
       clientInfo: CLIENT_INFO,

@@ -7,6 +7,7 @@ import type { UndoOptions } from '@tandem/core';
 import type { PresenceState } from '@tandem/protocol';
 import { resolveBackoff, type BackoffOptions, type ResolvedBackoff } from './connection/backoff.js';
 import type { NetworkHints, TokenSource } from './connection/connection.js';
+import { sseSocketClass } from './connection/sse-socket.js';
 import type { WebSocketConstructor } from './connection/websocket-like.js';
 import type { PresenceSettings } from './presence/presence.js';
 import type { ClientStorage } from './storage/client-storage.js';
@@ -60,6 +61,15 @@ export interface ClientOptions {
   readonly metricsWindow?: number;
   /** Connect when created (default true); otherwise on `connect()`. */
   readonly autoConnect?: boolean;
+  /**
+   * How to reach the server when WebSocket upgrades are refused (by a proxy): server-sent events
+   * down and POSTs up, the same protocol. Default: built in (needs `fetch`); false turns it off.
+   */
+  readonly httpFallback?: WebSocketConstructor | false;
+  /** Consecutive WebSocket attempts that never open before the client falls back. Default 2. */
+  readonly fallbackAfterFailures?: number;
+  /** While on the fallback, how often to check whether a WebSocket gets through again (ms). Default 60,000. */
+  readonly upgradeProbeMs?: number;
 }
 
 /** Options of `client.open`. */
@@ -81,6 +91,10 @@ export interface ResolvedOptions {
   readonly token: TokenSource | undefined;
   readonly devUser: { readonly id: string; readonly name?: string } | undefined;
   readonly WebSocket: WebSocketConstructor;
+  /** The HTTP fallback (SSE down, POST up), or undefined for none. */
+  readonly fallback: WebSocketConstructor | undefined;
+  readonly fallbackAfterFailures: number;
+  readonly upgradeProbeMs: number;
   /** Undefined: nothing is persisted (saving into memory nobody else reads would only cost time). */
   readonly storage: ClientStorage | undefined;
   readonly tabs: TabChannel | undefined;
@@ -136,6 +150,12 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     token: options.token,
     devUser: options.devUser,
     WebSocket: WebSocketCtor,
+    fallback:
+      options.httpFallback === false
+        ? undefined
+        : (options.httpFallback ?? (typeof globalThis.fetch === 'function' ? sseSocketClass() : undefined)),
+    fallbackAfterFailures: positive('fallbackAfterFailures', options.fallbackAfterFailures, 2),
+    upgradeProbeMs: positive('upgradeProbeMs', options.upgradeProbeMs, 60_000),
     storage: options.storage,
     tabs,
     ownsTabs: options.tabs === undefined && tabs !== undefined,

@@ -32,6 +32,11 @@ export interface NetworkHints {
 export interface ConnectionSettings {
   readonly url: string;
   readonly WebSocket: WebSocketConstructor;
+  /** The HTTP fallback used after `fallbackAfterFailures` WebSocket attempts never opened. */
+  readonly fallback: WebSocketConstructor | undefined;
+  readonly fallbackAfterFailures: number;
+  /** While on the fallback, how often to probe whether a WebSocket gets through again. */
+  readonly upgradeProbeMs: number;
   readonly token: TokenSource | undefined;
   readonly devUser: { readonly id: string; readonly name?: string } | undefined;
   readonly clientInfo: { readonly name: string; readonly version: string };
@@ -95,6 +100,10 @@ export class Connection extends Emitter<ConnectionEvents> {
   private readonly heartbeatTimer = new Timer();
   private readonly closeTimer = new Timer();
   private closingSocket: WebSocketLike | undefined;
+  /** WebSocket attempts in a row that never opened; past the limit, the HTTP fallback is used. */
+  private wsFailures = 0;
+  private onFallback = false;
+  private readonly probeTimer = new Timer();
   private readonly onOnline = (): void => this.networkOnline();
   private readonly onOffline = (): void => this.networkOffline();
 
@@ -187,8 +196,10 @@ export class Connection extends Emitter<ConnectionEvents> {
     }
     if (this.stopped || this.socket !== undefined) return;
     let socket: WebSocketLike;
+    const viaFallback = this.onFallback && this.settings.fallback !== undefined;
+    let opened = false;
     try {
-      socket = new this.settings.WebSocket(this.settings.url);
+      socket = new (viaFallback ? this.settings.fallback! : this.settings.WebSocket)(this.settings.url);
     } catch (err) {
       this.emit('error', err instanceof Error ? err : new Error(String(err)));
       this.scheduleRetry();
@@ -198,6 +209,8 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.handshakeError = undefined;
     this.connectTimer.set(this.settings.connectTimeoutMs, () => this.fail(socket, 4000, 'connect timeout'));
     socket.addEventListener('open', () => {
+      opened = true;
+      if (!viaFallback) this.wsFailures = 0;
       if (socket !== this.socket) return;
       const hello: ClientMessage = {
         type: 'hello',
@@ -212,6 +225,10 @@ export class Connection extends Emitter<ConnectionEvents> {
       if (socket === this.socket) this.receive(socket, event.data);
     });
     socket.addEventListener('close', (event) => {
+      if (!viaFallback && !opened && this.settings.fallback !== undefined && ++this.wsFailures >= this.settings.fallbackAfterFailures) {
+        // WebSockets do not get through (a proxy refusing upgrades?): use HTTP from now on.
+        this.onFallback = true;
+      }
       if (socket === this.closingSocket) {
         this.closingSocket = undefined;
         this.closeTimer.clear();
@@ -259,13 +276,46 @@ export class Connection extends Emitter<ConnectionEvents> {
     this.connectTimer.clear();
     this.welcomed = welcome;
     this.connectedAt = this.settings.monotonic();
-    this.settings.metrics.transport = 'websocket';
+    const viaFallback = this.onFallback && this.settings.fallback !== undefined;
+    this.settings.metrics.transport = viaFallback ? 'sse' : 'websocket';
+    if (viaFallback) this.scheduleUpgradeProbe(socket);
     if (this.everConnected) this.settings.metrics.reconnects++;
     this.everConnected = true;
     this.hintedOffline = false;
     this.scheduleHeartbeat(socket);
     this.setStatus('connected');
     this.emit('ready', welcome);
+  }
+
+  /**
+   * While on the HTTP fallback, checks now and then whether a WebSocket gets through again; when
+   * one opens, the link is moved back to WebSockets (a reconnect that resumes from the server version).
+   */
+  private scheduleUpgradeProbe(socket: WebSocketLike): void {
+    this.probeTimer.set(this.settings.upgradeProbeMs, () => {
+      if (socket !== this.socket || this.stopped) return;
+      let probe: WebSocketLike;
+      try {
+        probe = new this.settings.WebSocket(this.settings.url);
+      } catch {
+        this.scheduleUpgradeProbe(socket);
+        return;
+      }
+      let settled = false;
+      probe.addEventListener('open', () => {
+        settled = true;
+        dropSocket(probe, 1000, 'upgrade probe');
+        if (socket !== this.socket) return;
+        this.onFallback = false;
+        this.wsFailures = 0;
+        this.fail(socket, 4000, 'moving back to WebSocket');
+      });
+      probe.addEventListener('close', () => {
+        if (!settled && socket === this.socket) this.scheduleUpgradeProbe(socket);
+        settled = true;
+      });
+      probe.addEventListener('error', () => undefined);
+    });
   }
 
   /** One heartbeat step: the link is dead after `heartbeatTimeoutMs` of silence; otherwise ping. */
@@ -337,6 +387,7 @@ export class Connection extends Emitter<ConnectionEvents> {
   }
 
   private teardown(): void {
+    this.probeTimer.clear();
     this.socket = undefined;
     this.welcomed = undefined;
     this.settings.metrics.transport = 'none';

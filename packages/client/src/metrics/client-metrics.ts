@@ -7,7 +7,7 @@
 import { LatencyWindow, type LatencySummary } from './latency-window.js';
 
 /** Which transport carries the protocol right now. */
-export type TransportKind = 'websocket' | 'none';
+export type TransportKind = 'websocket' | 'sse' | 'none';
 
 /** A point-in-time copy of the metrics, safe to log or send. */
 export interface MetricsSnapshot {
