@@ -14,7 +14,7 @@ import { checkEvent } from './encoding/json-event.js';
 import { checkJsonValue, copyJsonValue } from './encoding/json-value.js';
 import { decodeDocument, encodeDocument } from './encoding/binary.js';
 import { decodeStructure } from './encoding/binary-structure.js';
-import type { DecodeLimits } from './encoding/binary.js';
+import type { DecodeLimits, EncodeOptions } from './encoding/binary.js';
 import { TandemError, CoreErrorCode } from './errors.js';
 import type { Change, Event, JsonValue } from './event.js';
 import { EventGraph } from './event-graph.js';
@@ -436,12 +436,12 @@ export class Doc {
    * The compact binary form of this replica: all events (columnar, run-length encoded) plus the
    * current texts, so {@link Doc.decode} needs no replay.
    */
-  encode(): Uint8Array {
+  encode(options: EncodeOptions = {}): Uint8Array {
     const texts = new Map<string, string>();
     for (const name of this.textNames()) texts.set(name, this.getText(name));
     const maps = new Map<string, ReadonlyMap<string, JsonValue>>();
     for (const name of this.mapNames()) maps.set(name, this.getMap(name));
-    return encodeDocument({ events: this.events(), snapshot: { texts, maps } });
+    return encodeDocument({ events: this.events(), snapshot: { texts, maps } }, options);
   }
 
   /**

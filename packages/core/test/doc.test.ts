@@ -341,3 +341,37 @@ describe('encode / decode', () => {
     assert.throws(() => Doc.decode(new Uint8Array([1, 2, 3]), { agent: agentId('z') }), isCode(CoreErrorCode.Decode));
   });
 });
+
+describe('wide frontiers', () => {
+  test('an edit made after merging 100 concurrent writers has 100 parents and every replica accepts it', () => {
+    const reader = doc('reader');
+    const writers: Doc[] = [];
+    for (let i = 0; i < 100; i++) {
+      const w = doc(`w${String(i).padStart(3, '0')}`);
+      w.insert('t', 0, String(i % 10));
+      writers.push(w);
+      reader.receive(w.events());
+    }
+    assert.equal(reader.version.length, 100);
+    const e = reader.insert('t', 0, '!')!;
+    assert.equal(e.parents.length, 100);
+    const other = doc('other');
+    for (const w of writers) other.receive(w.events());
+    other.receive([JSON.parse(JSON.stringify(e)) as Event]);
+    assert.equal(other.getText('t'), reader.getText('t'));
+  });
+});
+
+describe('fast encoding', () => {
+  test("compress: 'fast' round-trips and loads like the default", () => {
+    const a = doc('alice');
+    for (let i = 0; i < 200; i++) a.insert('t', i, 'abc'[i % 3]!);
+    a.setKey('m', 'k', 1);
+    for (const compress of [true, 'fast', false] as const) {
+      const loaded = Doc.decode(a.encode({ compress }), { agent: agentId('z') });
+      assert.equal(loaded.getText('t'), a.getText('t'));
+      assert.equal(loaded.getMap('m').get('k'), 1);
+      assert.equal(loaded.events().length, a.events().length);
+    }
+  });
+});

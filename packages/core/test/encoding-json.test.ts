@@ -115,7 +115,7 @@ describe('checkEvent: invalid events', () => {
     ['a string seq', mutate(['id', 'seq'], '3'), invalid],
     ['a NaN seq', mutate(['id', 'seq'], NaN), invalid],
     ['parents not an array', mutate(['parents'], {}), invalid, /event\.parents/],
-    ['too many parents', mutate(['parents'], Array.from({ length: 65 }, (_, i) => ({ agent: 'p', seq: i }))), invalid, /65 parents/],
+    ['too many parents', mutate(['parents'], Array.from({ length: 4097 }, (_, i) => ({ agent: 'p', seq: i }))), invalid, /4097 parents/],
     ['duplicate parents', mutate(['parents'], [{ agent: 'b', seq: 1 }, { agent: 'b', seq: 1 }]), invalid, /twice/],
     ['a bad parent seq', mutate(['parents', 1, 'seq'], -5), invalid, /event\.parents\[1\]\.seq/],
     ['a parent that is the event itself', mutate(['parents'], [{ agent: 'alice', seq: 3 }]), invalid],

@@ -377,7 +377,7 @@ export function encodeFile(events: readonly Event[], kind: FileKind, snapshot: D
   return assemble(cols, kind, snapshot, events.length, options.compress ?? true);
 }
 
-function assemble(cols: Columns, kind: FileKind, snapshot: DocumentSnapshot | undefined, eventCount: number, compress: boolean): Uint8Array {
+function assemble(cols: Columns, kind: FileKind, snapshot: DocumentSnapshot | undefined, eventCount: number, compress: boolean | 'fast'): Uint8Array {
   const agents = new ByteWriter();
   agents.uvarint(cols.agents.length);
   for (const a of cols.agents) {
@@ -401,13 +401,16 @@ function assemble(cols: Columns, kind: FileKind, snapshot: DocumentSnapshot | un
   out.u8(kind);
   // Loading reads the agents and the graph's runs along with the snapshot: they use the codec that
   // decodes at copy speed; the operation columns, read only when history is needed, use the smallest.
-  for (const c of [agents, strings, runs]) writeColumn(out, c.finish(), compress ? 'fast' : 'none');
-  for (const c of [cols.changes, cols.shapes, cols.positions, cols.lengths, cols.general, text, cols.maps]) writeColumn(out, c.finish(), compress);
+  const quick = compress === false ? 'none' : 'fast';
+  for (const c of [agents, strings, runs]) writeColumn(out, c.finish(), quick);
+  for (const c of [cols.changes, cols.shapes, cols.positions, cols.lengths, cols.general, text, cols.maps]) {
+    writeColumn(out, c.finish(), compress === 'fast' ? 'fast' : compress);
+  }
   if (kind === FileKind.Document) {
     const snap = new ByteWriter();
     writeSnapshot(snap, snapshot);
     // Loading a document reads only its snapshot: compress it with the codec that decodes at copy speed.
-    writeColumn(out, snap.finish(), compress ? 'fast' : 'none');
+    writeColumn(out, snap.finish(), quick);
   }
   out.u32le(crc32(out.finish()));
   const bytes = out.finish();

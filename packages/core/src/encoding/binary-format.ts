@@ -71,8 +71,12 @@ export interface EncodedDocument {
 }
 
 export interface EncodeOptions {
-  /** Try compressing each column (smaller, slower). Default true. */
-  readonly compress?: boolean;
+  /**
+   * Column compression: true (default) for the smallest files (the operation columns use a
+   * context-mixing codec, slow to encode and decode), 'fast' for quick encoding (every column uses
+   * the LZ77 codec; what a server writing snapshots often wants), false for none.
+   */
+  readonly compress?: boolean | 'fast';
 }
 
 export interface DecodeLimits {

@@ -21,8 +21,12 @@ import {
 export const MAX_NAME_LENGTH = 256;
 /** Longest accepted map key, in UTF-16 code units. */
 export const MAX_KEY_LENGTH = 1024;
-/** Default cap on the parents of one event. */
-export const DEFAULT_MAX_PARENTS = 64;
+/**
+ * Default cap on the parents of one event. A local event's parents are the replica's whole frontier,
+ * one head per agent that edited concurrently, so this bounds concurrent writers, not a shape: keep
+ * it well above the number of people who may type in one document at once.
+ */
+export const DEFAULT_MAX_PARENTS = 4096;
 /** Default cap on the events of one JSON batch. */
 export const DEFAULT_MAX_JSON_EVENTS = 100_000;
 
