@@ -1,15 +1,20 @@
 /**
  * Entry point of `npm run bench -- <subcommand> [flags]`: dispatches to the benchmark subcommands
- * (only `core` today; server benchmarks will be added beside it) and ensures `--expose-gc`.
+ * (`core`: the sync core against Yjs and Automerge; `server`: the servers under load) and ensures
+ * `--expose-gc` where a subcommand needs it.
  */
 import { CORE_USAGE, parseCoreArgs, runCoreCommand, UsageError } from './core/core-command.js';
 import { TraceFormatError } from './core/trace-format.js';
+import { CLUSTER_USAGE, ClusterUsageError, parseClusterArgs, runClusterCommand } from './cluster/cluster-command.js';
 import { relaunchWithExposedGcIfNeeded } from './gc-exposure.js';
+import { parseServerArgs, runServerCommand, SERVER_USAGE, ServerUsageError } from './server/server-command.js';
 
 const USAGE = `usage: npm run bench -- <subcommand> [flags]
 
 subcommands:
   ${CORE_USAGE.split('\n').join('\n  ')}
+  ${SERVER_USAGE.split('\n').join('\n  ')}
+  ${CLUSTER_USAGE.split('\n').join('\n  ')}
 `;
 
 async function main(args: readonly string[]): Promise<number> {
@@ -23,6 +28,11 @@ async function main(args: readonly string[]): Promise<number> {
       const options = parseCoreArgs(rest);
       return relaunchWithExposedGcIfNeeded() ?? (await runCoreCommand(options));
     }
+    case 'server':
+      // The server benchmark measures other processes; its memory probes start with --expose-gc themselves.
+      return runServerCommand(parseServerArgs(rest));
+    case 'cluster':
+      return runClusterCommand(parseClusterArgs(rest));
     default:
       process.stderr.write(`${command === undefined ? 'missing subcommand' : `unknown subcommand: ${command}`}\n\n${USAGE}`);
       return 2;
@@ -34,7 +44,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof ServerUsageError || error instanceof ClusterUsageError) {
       process.stderr.write(`${error.message}\n\n${USAGE}`);
       process.exitCode = 2;
       return;
