@@ -22,6 +22,7 @@ import { WebSocketTransport } from './net/transport.js';
 import { HistoryService } from './history/history-service.js';
 import { restApi } from './http/rest-api.js';
 import { staticFiles } from './http/static-files.js';
+import { ClusterNode } from './cluster/cluster-node.js';
 import { PresenceHub } from './presence-hub.js';
 import { openStore } from './storage/open-store.js';
 import type { DocStore } from './storage/doc-store.js';
@@ -76,11 +77,14 @@ export async function createTandemServer(config: ServerConfig, options: CreateSe
   const authenticator = new Authenticator(config.auth);
   const permissions = new PermissionService(store);
   const connections = new Map<string, Connection>();
+  // With a Redis URL: a node of a cluster sharing the storage (a single node gets inert hooks).
+  const cluster = new ClusterNode(config, logger, metrics.registry);
   const presence = new PresenceHub({
     store,
     logger,
     deliver: (connectionId, message) => connections.get(connectionId)?.send(message),
     room: config.presence,
+    ...(cluster.presence !== undefined ? { observer: cluster.presence } : {}),
   });
   const serverAgent = `${SERVER_AGENT_PREFIX}srv:${randomBytes(6).toString('base64url')}`;
   const sinceSnapshot = new Map<string, number>();
@@ -88,8 +92,12 @@ export async function createTandemServer(config: ServerConfig, options: CreateSe
     serverAgent,
     idleMs: config.idleDocumentMs,
     decode: (bytes, agent) => Doc.decode(bytes, { agent }),
-    onCommit: (session, committed, textOps) => {
+    ...cluster.registryHooks(),
+    onCommit: (session, committed, textOps, origin) => {
       for (const [text, op] of textOps) presence.textEdited(session.docId, session.version, text, op);
+      cluster.committed(session, origin);
+      // Checkpoints and snapshots are the work of the node that wrote the events.
+      if (origin === 'remote') return;
       history.onCommit(session);
       const n = (sinceSnapshot.get(session.docId) ?? 0) + committed;
       if (n >= config.snapshotEvery) {
@@ -156,7 +164,7 @@ export async function createTandemServer(config: ServerConfig, options: CreateSe
     sendJson(res, 404, { error: { code: 'NOT_FOUND', message: `no route for ${req.method ?? 'GET'} ${url.pathname}` } });
   }
 
-  const connectionDeps = { config, registry, authenticator, permissions, metrics, logger, presence, connections, serverVersion: SERVER_VERSION };
+  const connectionDeps = { config, registry, authenticator, permissions, metrics, logger, presence, connections, serverVersion: SERVER_VERSION, ...cluster.connectionHooks() };
   /** SSE fallback streams by session id, for routing their POSTs. */
   const sseStreams = new Map<string, SseTransport>();
 
@@ -260,6 +268,7 @@ export async function createTandemServer(config: ServerConfig, options: CreateSe
   presenceTick.unref();
   const sweep = setInterval(() => void registry.sweep(Date.now()), Math.max(1_000, Math.floor(config.idleDocumentMs / 2)));
   sweep.unref();
+  await cluster.start({ registry, presence, connections });
 
   let port = 0;
   return {
@@ -294,6 +303,8 @@ export async function createTandemServer(config: ServerConfig, options: CreateSe
       presence.close();
       http.closeAllConnections();
       await httpClosed;
+      // After the connections: their presence leaves reach the other nodes before the bus closes.
+      await cluster.close();
       await store.close();
       logger.info('Tandem server closed');
     },

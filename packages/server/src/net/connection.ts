@@ -9,8 +9,8 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { TandemError, checkOp } from '@tandem/core';
 import type { DocId } from '@tandem/core';
-import { CloseCode, ErrorCode, ProtocolError, negotiateProtocol, parseClientMessage } from '@tandem/protocol';
-import type { ClientMessage, ErrorMessage, Level, ServerMessage } from '@tandem/protocol';
+import { CloseCode, ErrorCode, MAX_ERROR_MESSAGE_LENGTH, ProtocolError, negotiateProtocol, parseClientMessage } from '@tandem/protocol';
+import type { ClientMessage, CursorRange, ErrorMessage, Level, PresenceState, ServerMessage } from '@tandem/protocol';
 import type { Logger } from 'pino';
 import { AuthError, can } from '../auth/index.js';
 import type { Authenticator, PermissionService, Principal } from '../auth/index.js';
@@ -21,6 +21,7 @@ import type { DocumentRegistry } from '../sync/document-registry.js';
 import { SessionFailedError, StorageReadError } from '../sync/document-session.js';
 import type { DocumentSession, SessionClient } from '../sync/document-session.js';
 import type { PresenceHub } from '../presence-hub.js';
+import { StoreErrorCode, isStoreError } from '../storage/store-error.js';
 import { TokenBucket } from './token-bucket.js';
 import type { Transport } from './transport.js';
 
@@ -38,6 +39,11 @@ export interface ConnectionDeps {
   /** Live connections by id, for signaling. */
   readonly connections: ReadonlyMap<string, Connection>;
   readonly serverVersion: string;
+  /**
+   * Cluster: relays a signal to a connection on another node that joined the document; false when
+   * no node is known to hold it. Absent on a single node.
+   */
+  readonly forwardSignal?: (signal: { docId: string; from: string; userId: string; level: Level; to: string; data: unknown }) => boolean;
 }
 
 interface Joined {
@@ -192,18 +198,20 @@ export class Connection {
       case 'request_sync':
         return this.onRequestSync(message.docId as DocId, message.since);
       case 'cursor_update': {
-        const j = this.requireJoined(message.docId);
-        if (j !== undefined) this.deps.presence.cursor(message.docId, this.id, message.version, message.cursor);
+        const j = this.requireJoined(message.docId, message.type);
+        if (j !== undefined) this.deps.presence.cursor(message.docId, this.id, message.version, clampCursor(j.session, message.cursor));
         return;
       }
-      case 'presence_update':
-        if (message.scope === 'doc' && this.requireJoined(message.id) === undefined) return;
+      case 'presence_update': {
+        const j = message.scope === 'doc' ? this.requireJoined(message.id, message.type) : undefined;
+        if (message.scope === 'doc' && j === undefined) return;
         if (message.scope === 'room' && !this.rooms.has(message.id)) {
           this.sendError(ErrorCode.NotJoined, `room ${JSON.stringify(message.id)} was not joined`);
           return;
         }
-        this.deps.presence.update(message.scope, message.id, this.id, message.state);
+        this.deps.presence.update(message.scope, message.id, this.id, j === undefined ? message.state : withinText(j.session, message.state));
         return;
+      }
       case 'join_room':
         return this.onJoinRoom(message.room, message.presence);
       case 'leave_room':
@@ -289,7 +297,7 @@ export class Connection {
     this.deps.metrics.openDocuments.set(this.deps.registry.size);
     try {
       await session.joinClient(client, message.since ?? 0, (state) => {
-        const activeUsers = this.deps.presence.joinDoc(docId, this.id, principal, message.presence);
+        const activeUsers = this.deps.presence.joinDoc(docId, this.id, principal, message.presence === undefined ? undefined : withinText(session, message.presence));
         this.send({ type: 'session_joined', docId, level, activeUsers, ...state });
       });
     } catch (err) {
@@ -306,14 +314,15 @@ export class Connection {
     this.deps.presence.leaveDoc(docId, this.id);
   }
 
-  private requireJoined(docId: string): Joined | undefined {
+  /** The joined document, or undefined after an error naming `ref` (the operationId or message type). */
+  private requireJoined(docId: string, ref: string): Joined | undefined {
     const j = this.joined.get(docId as DocId);
-    if (j === undefined) this.sendError(ErrorCode.NotJoined, `document ${JSON.stringify(docId)} was not joined on this connection`, docId);
+    if (j === undefined) this.sendError(ErrorCode.NotJoined, `document ${JSON.stringify(docId)} was not joined on this connection`, docId, ref);
     return j;
   }
 
   private async onOperation(message: Extract<ClientMessage, { type: 'operation' }>): Promise<void> {
-    const j = this.requireJoined(message.docId);
+    const j = this.requireJoined(message.docId, message.operationId);
     if (j === undefined) return;
     if (!can(j.level, 'edit')) {
       this.sendError(ErrorCode.PermissionDenied, `a ${j.level} cannot edit document ${JSON.stringify(message.docId)}`, message.docId, message.operationId);
@@ -330,7 +339,7 @@ export class Connection {
   }
 
   private async onRequestSync(docId: DocId, since: number): Promise<void> {
-    const j = this.requireJoined(docId);
+    const j = this.requireJoined(docId, 'request_sync');
     if (j === undefined) return;
     if (j.client.mode === 'events') {
       const { version, events } = await j.session.eventsAfter(since);
@@ -361,9 +370,11 @@ export class Connection {
   }
 
   private onSignal(docId: string, to: string, data: Extract<ClientMessage, { type: 'signal' }>['data']): void {
-    const j = this.requireJoined(docId);
+    const j = this.requireJoined(docId, 'signal');
     if (j === undefined) return;
     const target = this.deps.connections.get(to);
+    const userId = this.principal!.userId;
+    if (target === undefined && this.deps.forwardSignal?.({ docId, from: this.id, userId, level: j.level, to, data }) === true) return;
     // Signaling only between connections the server admitted to the same document.
     if (target === undefined || target.levelOn(docId) === undefined || target === this) {
       this.sendError(ErrorCode.NotFound, `no connection ${JSON.stringify(to)} on document ${JSON.stringify(docId)}`, docId);
@@ -380,9 +391,13 @@ export class Connection {
     } else if (err instanceof SessionFailedError || err instanceof StorageReadError) {
       this.sendError(ErrorCode.StorageUnavailable, err.message, docId, ref);
     } else if (err instanceof PermissionError) {
-      this.sendError(err.code === 'NOT_FOUND' ? ErrorCode.NotFound : ErrorCode.PermissionDenied, err.message, docId, ref);
+      // Its code is already the protocol's (PERMISSION_DENIED, NOT_FOUND or BAD_MESSAGE).
+      this.sendError(err.code, err.message, docId, ref);
     } else if (err instanceof ProtocolError) {
       this.sendError(err.code, err.message, docId, ref);
+    } else if (isStoreError(err, StoreErrorCode.InvalidArgument)) {
+      // An id the protocol allows but storage cannot hold (a NUL in a room id): the client's input.
+      this.sendError(ErrorCode.BadMessage, err.message, docId, ref);
     } else {
       this.deps.logger.error({ err, conn: this.id, type: message.type }, 'message handler failed');
       this.sendError(ErrorCode.Internal, 'internal error', docId, ref);
@@ -390,7 +405,7 @@ export class Connection {
   }
 
   private sendError(code: ErrorCode, message: string, docId?: string, ref?: string): void {
-    const m: ErrorMessage = { type: 'error', code, message, ...(docId !== undefined ? { docId } : {}), ...(ref !== undefined ? { ref } : {}) };
+    const m: ErrorMessage = { type: 'error', code, message: readableText(message), ...(docId !== undefined ? { docId } : {}), ...(ref !== undefined ? { ref } : {}) };
     this.send(m);
   }
 
@@ -410,6 +425,31 @@ export class Connection {
   get closed(): boolean {
     return this.state === 'closed';
   }
+}
+
+/**
+ * The cursor with offsets no further than the end of its text. Larger offsets mean nothing, and as
+ * edits move them they could pass 2^53, which no client accepts: every join would be unreadable.
+ */
+function clampCursor(session: DocumentSession, cursor: CursorRange | null): CursorRange | null {
+  if (cursor === null) return null;
+  const max = session.replica.textLength(cursor.text ?? 'body');
+  if (cursor.anchor <= max && cursor.head <= max) return cursor;
+  return { ...cursor, anchor: Math.min(cursor.anchor, max), head: Math.min(cursor.head, max) };
+}
+
+function withinText(session: DocumentSession, state: PresenceState): PresenceState {
+  return state.cursor === undefined || state.cursor === null ? state : { ...state, cursor: clampCursor(session, state.cursor) };
+}
+
+/**
+ * Error text as the protocol allows it: no unpaired surrogates (JSON.parse's own messages quote the
+ * input around the error and may cut a pair: "😀" alone gives "Unexpected token '\ud83d'") and at
+ * most MAX_ERROR_MESSAGE_LENGTH characters. Otherwise clients that validate would refuse the reply.
+ */
+function readableText(text: string): string {
+  const cut = text.length > MAX_ERROR_MESSAGE_LENGTH ? `${text.slice(0, MAX_ERROR_MESSAGE_LENGTH - 3)}...` : text;
+  return cut.replace(/\p{Cs}/gu, '\ufffd');
 }
 
 /** Maps a core error code to the protocol's. */

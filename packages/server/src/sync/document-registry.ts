@@ -1,7 +1,8 @@
 /**
  * DocumentRegistry owns the documents open on this server: it loads each at most once (concurrent
  * joins share one load), hands out the live session, replaces a session that failed to commit by a
- * fresh load from storage, and closes sessions nobody has used for a while.
+ * fresh load from storage, and closes sessions nobody has used for a while. Hooks around a load and
+ * a close let a cluster node follow the documents it has open (see cluster/doc-follower.ts).
  */
 import type { Doc, DocId } from '@tandem/core';
 import type { DocStore } from '../storage/doc-store.js';
@@ -13,6 +14,15 @@ export interface RegistryOptions extends SessionOptions {
   readonly decode: (bytes: Uint8Array, agent: string) => Doc;
   /** Close a session this long after its last client left. */
   readonly idleMs: number;
+  /**
+   * Awaited before a document is loaded: a cluster node subscribes to its commit notices here, so
+   * that no commit of another node falls between the load and the subscription.
+   */
+  readonly beforeLoad?: (docId: DocId) => Promise<void>;
+  /** A session was loaded and is now served (a cluster node catches up what the load raced with). */
+  readonly onLoaded?: (session: DocumentSession) => void;
+  /** A session was closed (idle); nothing of this document is open any more. */
+  readonly onClosed?: (docId: DocId) => void;
 }
 
 export class DocumentRegistry {
@@ -35,10 +45,12 @@ export class DocumentRegistry {
     if (live !== undefined) this.sessions.delete(docId);
     let pending = this.loading.get(docId);
     if (pending === undefined) {
-      pending = DocumentSession.load(docId, this.store, this.options, this.options.decode).then(
+      const ready = this.options.beforeLoad?.(docId) ?? Promise.resolve();
+      pending = ready.then(() => DocumentSession.load(docId, this.store, this.options, this.options.decode)).then(
         (session) => {
           this.loading.delete(docId);
           this.sessions.set(docId, session);
+          this.options.onLoaded?.(session);
           return session;
         },
         (err: unknown) => {
@@ -65,6 +77,8 @@ export class DocumentRegistry {
     for (const [id, s] of this.sessions) {
       if (s.clientCount === 0 && now - s.idleSince > this.options.idleMs) {
         this.sessions.delete(id);
+        // Before any await: a new open of the document subscribes again after this unsubscribes.
+        this.options.onClosed?.(id);
         await s.drain();
       }
     }

@@ -9,17 +9,29 @@
  * resend their unacknowledged events, which is safe because events are deduplicated by id.
  *
  * Each agent (one editing replica) is bound, per document and persistently, to the user who first
- * sent events under it; events under an agent bound to someone else are refused, so nobody can
- * write in another user's name and history can say who wrote what. Bindings are cached here, so the
- * store is asked once per new agent, not once per event.
+ * sent events under it (see AgentBindings), so nobody can write in another user's name.
+ *
+ * In a cluster several nodes write the same document. The database decides server versions: the
+ * replica always holds exactly the stored events up to `version`, and clients are told versions in
+ * the database's order. Events other nodes stored are read back from storage (`catchUp`, on a
+ * commit notice or by polling), and an append that another node's commit overtook (the versions
+ * the store returns leave a gap after ours) first delivers the events in that gap.
  */
 import { createHash } from 'node:crypto';
-import { Doc, TandemError, compose, isNoop } from '@tandem/core';
-import type { AppliedChange, DocId, Event, EventId, JsonValue, TextOp, VersionVector } from '@tandem/core';
+import { Doc, TandemError, isNoop } from '@tandem/core';
+import type { DocId, Event, EventId, JsonValue, TextOp } from '@tandem/core';
 import type { ServerMessage } from '@tandem/protocol';
-import { PermissionError } from '../auth/permission-error.js';
-import type { AppendResult, DocStore } from '../storage/doc-store.js';
-import { isStoreError, StoreErrorCode } from '../storage/store-error.js';
+import type { AppendResult, DocStore, StoredEvent } from '../storage/doc-store.js';
+import { AgentBindings } from './agent-bindings.js';
+import { sendCommit } from './fanout.js';
+import { SessionFailedError, StorageReadError } from './session-errors.js';
+import { CatchUps, takeOvertaken, takeStoredAfter } from './stored-order.js';
+import type { CommitResult, Prepared, ReplicaContext } from './stored-order.js';
+import { perTextOps } from './text-changes.js';
+import { VersionWindow } from './version-window.js';
+import type { OtEntry } from './version-window.js';
+
+export { SessionFailedError, StorageReadError } from './session-errors.js';
 
 /** A client that joined the document, as the session sees it. */
 export interface SessionClient {
@@ -43,9 +55,18 @@ export interface SessionOptions {
   readonly serverAgent: string;
   /** How many recent server versions plain OT clients may refer to. */
   readonly otWindow?: number;
-  /** Called after each committed batch with its per-text ops (snapshots, presence, history). */
-  readonly onCommit?: (session: DocumentSession, committed: number, textOps: ReadonlyMap<string, TextOp>) => void;
+  /**
+   * Called after each batch the replica takes in, with its per-text ops (snapshots, presence,
+   * history): `local` for a commit of this node, `remote` for events another node stored.
+   */
+  readonly onCommit?: (session: DocumentSession, committed: number, textOps: ReadonlyMap<string, TextOp>, origin: 'local' | 'remote') => void;
+  /**
+   * Other nodes write to the same storage (a cluster): joins and server edits catch up from storage
+   * first, and events naming parents this replica lacks make it catch up before they are refused.
+   */
+  readonly clustered?: boolean;
 }
+
 
 /** What a joining client is sent. */
 export interface JoinState {
@@ -55,21 +76,7 @@ export interface JoinState {
   readonly maps?: Record<string, Record<string, JsonValue>>;
 }
 
-/** What a commit tells the submitter: the server version after its events. */
-export interface CommitResult {
-  readonly version: number;
-  readonly duplicates: number;
-  readonly applied: number;
-}
-
-/** A submission merged into the replica, waiting to be stored. */
-interface Prepared {
-  readonly from: SessionClient | undefined;
-  readonly author: string;
-  readonly applied: readonly Event[];
-  readonly changes: readonly AppliedChange[];
-  readonly duplicates: number;
-}
+export type { CommitResult } from './stored-order.js';
 
 interface Submission {
   readonly from: SessionClient | undefined;
@@ -78,39 +85,24 @@ interface Submission {
   reject(err: unknown): void;
 }
 
-/** A commit failure: the caller reports STORAGE_UNAVAILABLE; the session is no longer usable. */
-export class SessionFailedError extends Error {}
-
-/** A catch-up read from storage failed: the caller reports STORAGE_UNAVAILABLE; the session stays usable. */
-export class StorageReadError extends Error {}
-
-interface OtEntry {
-  readonly version: number;
-  readonly text: string;
-  readonly operations: TextOp;
-}
-
 export class DocumentSession {
   readonly docId: DocId;
   private readonly doc: Doc;
   private headVersion: number;
-  /** Server order of the recent events: recent[i] has version recentBase + 1 + i. */
-  private readonly recent: EventId[] = [];
-  private recentBase: number;
-  /** Plain-OT form of recent batches, for OT clients catching up. */
-  private readonly otLog: OtEntry[] = [];
-  /** The OT log holds every batch after this version. */
-  private otFloor: number;
+  /** Frontiers and OT form of the recent versions. */
+  private readonly window: VersionWindow;
+  /** Catch-ups from storage, coalesced: notices of other nodes' commits come in bursts. */
+  private readonly catchUps: CatchUps;
   private readonly clients = new Map<string, SessionClient>();
   /** Event submissions waiting for the next group commit. */
   private readonly waiting: Submission[] = [];
   private flushScheduled = false;
   private queue: Promise<unknown> = Promise.resolve();
   private failure: Error | undefined;
-  private readonly otWindow: number;
   private lastActivity = Date.now();
-  /** Agent → the user it is bound to, as far as this session has asked the store. */
-  private readonly agentUsers = new Map<string, string>();
+  private readonly bindings: AgentBindings;
+  /** This session as the database-order functions (catch-up, overtaken appends) see it. */
+  private readonly order: ReplicaContext;
 
   private constructor(
     docId: DocId,
@@ -122,9 +114,30 @@ export class DocumentSession {
     this.docId = docId;
     this.doc = doc;
     this.headVersion = head;
-    this.recentBase = head;
-    this.otFloor = head;
-    this.otWindow = options.otWindow ?? 10_000;
+    this.window = new VersionWindow(head, doc.version, options.otWindow ?? 10_000);
+    this.bindings = new AgentBindings(docId, store, SERVER_USER, SERVER_AGENT_PREFIX);
+    const session = this;
+    this.order = {
+      docId,
+      doc,
+      window: this.window,
+      bindings: this.bindings,
+      serverUser: SERVER_USER,
+      clients: () => this.clients.values(),
+      get head() {
+        return session.headVersion;
+      },
+      set head(v: number) {
+        session.headVersion = v;
+      },
+      readStored: (after, limit) => this.readStored(after, limit),
+      fail: (err) => this.fail(err),
+      committed: (count, textOps, origin) => {
+        if (origin === 'local') this.lastActivity = Date.now();
+        this.options.onCommit?.(this, count, textOps, origin);
+      },
+    };
+    this.catchUps = new CatchUps((fn) => this.serialized(fn), () => this.catchUpNow(), () => this.headVersion);
   }
 
   /**
@@ -189,6 +202,8 @@ export class DocumentSession {
    */
   joinClient(client: SessionClient, since: number, joined: (state: JoinState) => void): Promise<void> {
     return this.serialized(async () => {
+      // A client moving from another node may know versions this replica has not read yet.
+      if (this.options.clustered === true) await this.catchUpNow();
       let state: JoinState;
       if (client.mode === 'ot') {
         state = { version: this.headVersion, content: this.texts(), maps: this.maps() };
@@ -212,6 +227,7 @@ export class DocumentSession {
   /** Everything a joining events-mode client needs: all events, or those after `since`. */
   async eventsAfter(since: number): Promise<{ version: number; events: Event[] }> {
     return this.serialized(async () => {
+      if (this.options.clustered === true && since > this.headVersion) await this.catchUpNow();
       if (since <= 0) return { version: this.headVersion, events: this.doc.events() };
       if (since > this.headVersion) throw new TandemError('ERR_UNKNOWN_VERSION', `version ${since} is ahead of the server (${this.headVersion})`);
       return { version: this.headVersion, events: await this.storedAfter(since) };
@@ -220,17 +236,12 @@ export class DocumentSession {
 
   /** The stored events after `since`; a storage failure becomes a StorageReadError. */
   private async storedAfter(since: number): Promise<Event[]> {
-    try {
-      return (await this.store.loadEvents(this.docId, since)).map((s) => s.event);
-    } catch (err) {
-      throw new StorageReadError(`document ${this.docId} could not be read; try again (${err instanceof Error ? err.message : String(err)})`);
-    }
+    return (await this.readStored(since)).map((s) => s.event);
   }
 
   /** Plain-OT catch-up: the operations after `since`, or undefined if that is too far back. */
   otAfter(since: number): OtEntry[] | undefined {
-    if (since > this.headVersion || since < this.otFloor) return undefined;
-    return this.otLog.filter((e) => e.version > since);
+    return this.window.otAfter(since, this.headVersion);
   }
 
   /**
@@ -238,6 +249,12 @@ export class DocumentSession {
    * version after them; rejects with TandemError for bad events or SessionFailedError on storage failure.
    */
   submitEvents(from: SessionClient | undefined, events: readonly Event[]): Promise<CommitResult> {
+    // Checked here, where events come from a client (in either mode), not in prepare(), which also
+    // sees the events the server builds for plain OT operations under its reserved agents.
+    const reserved = from === undefined ? undefined : events.find((e) => e.id.agent.startsWith(SERVER_AGENT_PREFIX));
+    if (reserved !== undefined) {
+      return Promise.reject(new TandemError('ERR_INVALID_EVENT', `agent ids starting with U+FFFF are reserved for the server (event ${JSON.stringify(reserved.id.agent)})`));
+    }
     // Submissions that arrive while a commit is in flight are committed together afterwards: one
     // transaction and one disk sync for many clients' edits.
     return new Promise<CommitResult>((resolve, reject) => {
@@ -255,9 +272,8 @@ export class DocumentSession {
    */
   submitOt(from: SessionClient, version: number, text: string, operations: TextOp): Promise<{ version: number; duplicates: number; applied: number }> {
     return this.serialized(async () => {
-      if (version > this.headVersion || version < this.recentBase) {
-        throw new TandemError('ERR_UNKNOWN_VERSION', `version ${version} is outside the window ${this.recentBase}..${this.headVersion}: rejoin`);
-      }
+      const refused = this.window.refuses(version, this.headVersion);
+      if (refused !== undefined) throw new TandemError('ERR_UNKNOWN_VERSION', refused);
       const agent = `${SERVER_AGENT_PREFIX}ot:${from.connectionId}`;
       const seq = this.doc.vector[agent] ?? 0;
       const event: Event = { id: { agent: agent as EventId['agent'], seq }, parents: this.versionAt(version), change: { type: 'text', name: text, op: operations } };
@@ -282,6 +298,8 @@ export class DocumentSession {
   editServerTexts(user: string | undefined, plan: ServerTextPlan): Promise<{ version: number; applied: number }> {
     return this.serialized(async () => {
       if (this.failure !== undefined) throw new SessionFailedError(`document ${this.docId} is reloading after a storage failure`);
+      // A version precondition must be checked against the latest stored version, not a stale one.
+      if (this.options.clustered === true) await this.catchUpNow();
       const ops = plan(this.texts(), this.headVersion);
       const agent = this.serverAgentFor(user) as EventId['agent'];
       let seq = this.doc.vector[agent] ?? 0;
@@ -308,12 +326,7 @@ export class DocumentSession {
   /** The version (frontier) that server version `v` stands for, while it is in the recent window. */
   private versionAt(v: number): readonly EventId[] {
     if (v === this.headVersion) return this.doc.version;
-    const vector: Record<string, number> = { ...this.doc.vector };
-    for (let i = this.recent.length - 1; i >= 0 && this.recentBase + 1 + i > v; i--) {
-      const id = this.recent[i]!;
-      vector[id.agent] = Math.min(vector[id.agent] ?? 0, id.seq);
-    }
-    return this.doc.versionFromVector(vector as VersionVector);
+    return this.window.frontierAt(v, this.doc.version);
   }
 
   /**
@@ -321,7 +334,8 @@ export class DocumentSession {
    * server's own.
    */
   private async commit(from: SessionClient | undefined, events: readonly Event[], serverUser?: string): Promise<CommitResult> {
-    const [result] = await this.persist([await this.prepare(from, events, serverUser)]);
+    await this.catchUpIfBehind();
+    const [result] = await this.persist([await this.prepare(from, events, serverUser, true)]);
     return result!;
   }
 
@@ -329,16 +343,28 @@ export class DocumentSession {
    * Validates a submission and merges it into the replica (all or nothing); nothing is stored yet.
    * Throws for bad events; the replica is then unchanged.
    */
-  private async prepare(from: SessionClient | undefined, events: readonly Event[], serverUser?: string): Promise<Prepared> {
+  private async prepare(from: SessionClient | undefined, events: readonly Event[], serverUser: string | undefined, first: boolean): Promise<Prepared> {
     if (this.failure !== undefined) throw new SessionFailedError(`document ${this.docId} is reloading after a storage failure`);
     for (const e of events) {
-      if (from !== undefined && e.id.agent.startsWith(SERVER_AGENT_PREFIX) && from.mode === 'events') {
-        throw new TandemError('ERR_INVALID_EVENT', `agent ids starting with U+FFFF are reserved for the server (event ${JSON.stringify(e.id.agent)})`);
+      // The protocol refuses such strings in what servers send (session_joined maps): stored,
+      // one would make the document impossible to join for every plain OT client.
+      if (e.change.type === 'map_set' && hasLoneSurrogate(e.change.value)) {
+        throw new TandemError('ERR_INVALID_EVENT', `map value of event ${JSON.stringify(e.id.agent)}:${e.id.seq} contains an unpaired UTF-16 surrogate`);
       }
     }
     const author = from?.userId ?? serverUser ?? SERVER_USER;
-    await this.checkAgents(author, events);
-    const result = this.doc.receive(events);
+    await this.bindings.check(author, events, (e) => this.doc.has(e.id));
+    let result;
+    try {
+      result = this.doc.receive(events);
+    } catch (err) {
+      // Another node may have stored the parents (a client that moved here): read them, then retry.
+      if (this.options.clustered !== true || !(err instanceof TandemError) || err.code !== 'ERR_MISSING_PARENTS') throw err;
+      // Stored events may only be taken in while the replica holds nothing unstored.
+      if (!first) throw new CatchUpFirst();
+      await this.catchUpNow();
+      result = this.doc.receive(events);
+    }
     return { from, author, applied: result.applied, changes: result.changes, duplicates: result.duplicates };
   }
 
@@ -350,16 +376,15 @@ export class DocumentSession {
   private async persist(group: readonly Prepared[]): Promise<CommitResult[]> {
     const all = group.flatMap((p) => p.applied);
     if (all.length === 0) return group.map((p) => ({ version: this.headVersion, duplicates: p.duplicates, applied: 0 }));
+    const before = this.headVersion;
     let appended: AppendResult;
     try {
       appended = await this.store.appendEvents(this.docId, all);
     } catch (err) {
-      this.failure = err instanceof Error ? err : new Error(String(err));
-      for (const c of this.clients.values()) {
-        c.send({ type: 'error', code: 'STORAGE_UNAVAILABLE', message: `document ${this.docId} could not be saved; rejoin to resync`, docId: this.docId });
-      }
-      throw new SessionFailedError(`storage failed for document ${this.docId}: ${this.failure.message}`);
+      throw this.fail(err);
     }
+    const first = appended.stored[0]?.version ?? appended.head + 1;
+    if (first > before + 1) return takeOvertaken(this.order, group, appended, before, first);
     const versionOf = new Map<string, number>();
     for (const st of appended.stored) versionOf.set(`${st.event.id.seq}\u0000${st.event.id.agent}`, st.version);
     const results: CommitResult[] = [];
@@ -371,31 +396,80 @@ export class DocumentSession {
       let version = this.headVersion;
       for (const e of p.applied) version = Math.max(version, versionOf.get(`${e.id.seq}\u0000${e.id.agent}`) ?? version);
       this.headVersion = version;
-      for (const e of p.applied) this.recent.push(e.id);
-      const textOps = this.broadcast(p.from, p.author, p.applied, p.changes);
-      this.options.onCommit?.(this, p.applied.length, textOps);
+      this.window.record(p.applied);
+      const textOps = perTextOps(p.changes);
+      this.window.addOt(version, textOps);
+      sendCommit(this.clients.values(), p.from === undefined ? [] : [p.from], this.docId, version, p.author, p.applied, textOps);
+      this.options.onCommit?.(this, p.applied.length, textOps, 'local');
       results.push({ version, duplicates: p.duplicates, applied: p.applied.length });
     }
     this.headVersion = Math.max(this.headVersion, appended.head);
-    if (this.recent.length > this.otWindow) {
-      const drop = this.recent.length - this.otWindow;
-      this.recent.splice(0, drop);
-      this.recentBase += drop;
-    }
     this.lastActivity = Date.now();
     return results;
+  }
+
+  /** Marks the session failed (the replica is ahead of storage); returns the error to throw. */
+  private fail(err: unknown): SessionFailedError {
+    this.failure = err instanceof Error ? err : new Error(String(err));
+    for (const c of this.clients.values()) {
+      c.send({ type: 'error', code: 'STORAGE_UNAVAILABLE', message: `document ${this.docId} could not be saved; rejoin to resync`, docId: this.docId });
+    }
+    return new SessionFailedError(`storage failed for document ${this.docId}: ${this.failure.message}`);
+  }
+
+  /** Stored events after `after`, at most `limit`; a storage failure becomes a StorageReadError. */
+  private async readStored(after: number, limit?: number): Promise<StoredEvent[]> {
+    try {
+      return await this.store.loadEvents(this.docId, after, limit);
+    } catch (err) {
+      throw new StorageReadError(`document ${this.docId} could not be read; try again (${err instanceof Error ? err.message : String(err)})`);
+    }
+  }
+
+  /**
+   * Another node announced that the document is at `head`: catches up if that is ahead of this
+   * replica. Resolves once done; rejects (StorageReadError) when storage could not be read.
+   */
+  noteRemoteHead(head: number): Promise<void> {
+    return this.catchUps.announced(head, this.headVersion);
+  }
+
+  /** Takes in whatever other nodes stored since this replica's version (in the write order). */
+  catchUp(): Promise<void> {
+    return this.catchUps.request();
+  }
+
+  private async catchUpIfBehind(): Promise<void> {
+    // Reading first narrows the window for a race; it is an optimization, so a failure is ignored.
+    if (this.catchUps.behind(this.headVersion)) await this.catchUpNow().catch(() => undefined);
+  }
+
+  /** Reads what other nodes stored since this replica's version; see takeStoredAfter. */
+  private catchUpNow(): Promise<void> {
+    return this.failure === undefined ? takeStoredAfter(this.order) : Promise.resolve();
   }
 
   /** Takes every waiting submission and commits them together (group commit). */
   private async flushSubmissions(): Promise<void> {
     this.flushScheduled = false;
     const waiting = this.waiting.splice(0);
+    await this.catchUpIfBehind();
     const prepared: { sub: Submission; p: Prepared }[] = [];
+    const later: Submission[] = [];
     for (const sub of waiting) {
       try {
-        prepared.push({ sub, p: await this.prepare(sub.from, sub.events) });
+        prepared.push({ sub, p: await this.prepare(sub.from, sub.events, undefined, prepared.length === 0) });
       } catch (err) {
-        sub.reject(err);
+        if (err instanceof CatchUpFirst) later.push(sub);
+        else sub.reject(err);
+      }
+    }
+    if (later.length > 0) {
+      // Leads the next group, where it may catch up before it is merged.
+      this.waiting.unshift(...later);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        void this.serialized(() => this.flushSubmissions());
       }
     }
     if (prepared.length === 0) return;
@@ -408,69 +482,11 @@ export class DocumentSession {
   }
 
   /**
-   * Binds the agents of the events this replica does not hold yet to `user`, and refuses the batch
-   * if one of them belongs to another user. Events already held are resends (or relays) of stored
-   * history and change nothing, so they are not checked.
+   * The encoded replica and the server version it stands for, consistent with each other. Encoded
+   * with the fast codec: snapshots are written often, on the document's write path.
    */
-  private async checkAgents(user: string, events: readonly Event[]): Promise<void> {
-    const seen = new Set<string>();
-    for (const e of events) {
-      const agent = e?.id?.agent;
-      // Malformed events are left to the replica's validation, which names what is wrong.
-      if (typeof agent !== 'string' || seen.has(agent) || typeof e.id.seq !== 'number' || this.doc.has(e.id)) continue;
-      seen.add(agent);
-      let bound = this.agentUsers.get(agent);
-      if (bound === undefined) {
-        try {
-          bound = await this.store.bindAgent(this.docId, agent, user);
-        } catch (err) {
-          // An agent id storage cannot hold is a bad event, not a server failure.
-          if (isStoreError(err, StoreErrorCode.InvalidArgument)) throw new TandemError('ERR_INVALID_EVENT', err.message);
-          // Nothing was merged or stored yet, so the session stays usable: the client may resend.
-          throw new StorageReadError(`document ${this.docId} could not check agent ${JSON.stringify(agent)}; try again (${err instanceof Error ? err.message : String(err)})`);
-        }
-        this.agentUsers.set(agent, bound);
-      }
-      if (bound !== user) {
-        throw new PermissionError(
-          'PERMISSION_DENIED',
-          `agent ${JSON.stringify(agent)} of document ${JSON.stringify(this.docId)} belongs to another user; user ${JSON.stringify(user)} may not send events under it`,
-          { doc: this.docId, user },
-        );
-      }
-    }
-  }
-
-  private broadcast(from: SessionClient | undefined, userId: string, events: readonly Event[], changes: readonly AppliedChange[]): Map<string, TextOp> {
-    const perText = new Map<string, TextOp>();
-    for (const c of changes) {
-      if (c.type !== 'text') continue;
-      const prev = perText.get(c.name);
-      perText.set(c.name, prev === undefined ? c.op : compose(prev, c.op));
-    }
-    for (const [text, operations] of perText) {
-      this.otLog.push({ version: this.headVersion, text, operations });
-    }
-    if (this.otLog.length > this.otWindow) {
-      const dropped = this.otLog.splice(0, this.otLog.length - this.otWindow);
-      this.otFloor = dropped[dropped.length - 1]!.version;
-    }
-    for (const c of this.clients.values()) {
-      if (c === from || (from !== undefined && c.connectionId === from.connectionId)) continue;
-      if (c.mode === 'events') {
-        c.send({ type: 'remote_operation', docId: this.docId, version: this.headVersion, userId, events });
-      } else {
-        for (const [text, operations] of perText) {
-          if (!isNoop(operations)) c.send({ type: 'remote_operation', docId: this.docId, version: this.headVersion, userId, text, operations });
-        }
-      }
-    }
-    return perText;
-  }
-
-  /** The encoded replica and the server version it stands for, consistent with each other. */
   snapshot(): Promise<{ version: number; bytes: Uint8Array }> {
-    return this.serialized(async () => ({ version: this.headVersion, bytes: this.doc.encode() }));
+    return this.serialized(async () => ({ version: this.headVersion, bytes: this.doc.encode({ compress: 'fast' }) }));
   }
 
   /** Texts and maps at the current server version, consistent with each other. */
@@ -490,3 +506,14 @@ export class DocumentSession {
     await this.queue;
   }
 }
+
+/** True when a string or key anywhere in the value has an unpaired UTF-16 surrogate. */
+function hasLoneSurrogate(value: JsonValue): boolean {
+  if (typeof value === 'string') return /\p{Cs}/u.test(value);
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
+  return Object.entries(value).some(([k, v]) => /\p{Cs}/u.test(k) || hasLoneSurrogate(v));
+}
+
+/** Thrown by prepare() when events need a catch-up that must wait for the next group. */
+class CatchUpFirst extends Error {}

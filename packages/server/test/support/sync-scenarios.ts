@@ -234,6 +234,39 @@ export function runSyncScenarios(label: string, start: StartServer): void {
         c.close();
       });
 
+      test('pipelined ops against older versions are placed exactly (no version vector shortcut)', async () => {
+        const docId = 'ot-pipelined';
+        const a = await TestClient.hello(srv.url, 'ann');
+        const writer = await TestClient.hello(srv.url, 'ann');
+        a.send({ type: 'join_session', docId, mode: 'ot' });
+        await a.next(is('session_joined', docId));
+        writer.send({ type: 'join_session', docId });
+        await writer.next(is('session_joined', docId));
+        const ot = async (operationId: string, version: number, operations: readonly Record<string, unknown>[]): Promise<Of<'operation_ack'>> => {
+          a.send({ type: 'operation', docId, operationId, version, operations });
+          return a.next<Of<'operation_ack'>>((m) => (m.type === 'operation_ack' && m.operationId === operationId) || m.type === 'error');
+        };
+        assert.equal((await ot('base', 0, [{ type: 'insert', content: 'hello' }])).version, 1);
+        // Two ops against version 1 without waiting: the second is concurrent with the first.
+        a.send({ type: 'operation', docId, operationId: 'p1', version: 1, operations: [{ type: 'retain', length: 5 }, { type: 'insert', content: 'A' }] });
+        assert.equal((await ot('p2', 1, [{ type: 'retain', length: 5 }, { type: 'insert', content: 'B' }])).version, 3);
+        // Someone else edits (version 4); then an op against version 3, whose text is "helloAB".
+        const d = new Doc({ agent: agentId('writer-p') });
+        writer.send({ type: 'request_sync', docId, since: 0 });
+        const sync = await writer.next<Of<'sync'>>(is('sync', docId));
+        d.receive(sync.events ?? []);
+        assert.equal(d.getText('body'), 'helloAB');
+        assert.equal((await sendEvents(writer, docId, [d.insert('body', 0, '>')!])).version, 4);
+        const ack = await ot('p3', 3, [{ type: 'retain', length: 7 }, { type: 'insert', content: '!' }]);
+        assert.equal(ack.type, 'operation_ack', JSON.stringify(ack));
+        const c = await TestClient.hello(srv.url, 'ann');
+        c.send({ type: 'join_session', docId, mode: 'ot' });
+        assert.deepEqual((await c.next<Of<'session_joined'>>(is('session_joined', docId))).content, { body: '>helloAB!' });
+        a.close();
+        writer.close();
+        c.close();
+      });
+
       test('an op reaching past the text at its version is refused', async () => {
         const docId = 'ot-2';
         const a = await TestClient.hello(srv.url, 'ann');

@@ -1,0 +1,53 @@
+/**
+ * SignalRelay carries WebRTC signaling between connections on different nodes. The sender's node
+ * finds the target's node through presence (every connection that joins a document is a member of
+ * its presence, so each node knows the other nodes' connections on its open documents) and sends
+ * the signal there; the target's node checks that the connection is still on the document, as a
+ * single node does, and reports a miss back, which the sender gets as NOT_FOUND.
+ */
+import type { JsonValue } from '@tandem/core';
+import { ErrorCode } from '@tandem/protocol';
+import type { Level } from '@tandem/protocol';
+import type { Connection } from '../net/connection.js';
+import type { ClusterBus, DirectMessage } from './cluster-bus.js';
+
+const LEVELS: readonly string[] = ['owner', 'editor', 'commenter', 'viewer'];
+
+export interface SignalRelayDeps {
+  readonly bus: ClusterBus;
+  readonly connections: ReadonlyMap<string, Connection>;
+  /** The node holding connection `conn` on the document, if any. */
+  readonly nodeOf: (docId: string, conn: string) => string | undefined;
+}
+
+export class SignalRelay {
+  constructor(private readonly deps: SignalRelayDeps) {}
+
+  /** Called by a connection whose signal target is not on this node. */
+  forward(signal: { docId: string; from: string; userId: string; level: Level; to: string; data: unknown }): boolean {
+    const node = this.deps.nodeOf(signal.docId, signal.to);
+    if (node === undefined) return false;
+    const message: DirectMessage = { kind: 'signal', fromNode: this.deps.bus.nodeId, ...signal };
+    void this.deps.bus.sendToNode(node, message).then((sent) => {
+      if (!sent) this.missed(signal.docId, signal.from, signal.to);
+    });
+    return true;
+  }
+
+  onDirect(m: DirectMessage): void {
+    if (m.kind === 'signal_failed') {
+      this.missed(m.docId, m.from, m.to);
+      return;
+    }
+    const target = this.deps.connections.get(m.to);
+    if (target === undefined || target.levelOn(m.docId) === undefined || !LEVELS.includes(m.level)) {
+      void this.deps.bus.sendToNode(m.fromNode, { kind: 'signal_failed', docId: m.docId, from: m.from, to: m.to });
+      return;
+    }
+    target.send({ type: 'signal', docId: m.docId, from: m.from, userId: m.userId, level: m.level as Level, data: m.data as JsonValue });
+  }
+
+  private missed(docId: string, from: string, to: string): void {
+    this.deps.connections.get(from)?.send({ type: 'error', code: ErrorCode.NotFound, message: `no connection ${JSON.stringify(to)} on document ${JSON.stringify(docId)}`, docId, ref: 'signal' });
+  }
+}

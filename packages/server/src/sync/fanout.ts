@@ -1,0 +1,46 @@
+/**
+ * How a document session tells its clients about committed changes: events-mode clients get the
+ * events, plain-OT clients one operation per changed text, each with the server version after it.
+ * A client is told a version only once it has everything up to it (it resumes from that version),
+ * so the session calls these in the database's order of versions.
+ */
+import { isNoop } from '@tandem/core';
+import type { DocId, Event, TextOp } from '@tandem/core';
+import type { SessionClient } from './document-session.js';
+
+/** Who is told: every client but `skip` (the submitter, told by its ack), of the given mode. */
+function targets(clients: Iterable<SessionClient>, mode: 'events' | 'ot', skip: readonly SessionClient[]): SessionClient[] {
+  const out: SessionClient[] = [];
+  for (const c of clients) {
+    if (c.mode === mode && !skip.some((s) => s === c || s.connectionId === c.connectionId)) out.push(c);
+  }
+  return out;
+}
+
+export function sendEvents(clients: Iterable<SessionClient>, skip: readonly SessionClient[], docId: DocId, version: number, userId: string, events: readonly Event[]): void {
+  if (events.length === 0) return;
+  for (const c of targets(clients, 'events', skip)) c.send({ type: 'remote_operation', docId, version, userId, events });
+}
+
+export function sendOt(clients: Iterable<SessionClient>, skip: readonly SessionClient[], docId: DocId, version: number, userId: string, perText: ReadonlyMap<string, TextOp>): void {
+  for (const c of targets(clients, 'ot', skip)) {
+    for (const [text, operations] of perText) {
+      if (!isNoop(operations)) c.send({ type: 'remote_operation', docId, version, userId, text, operations });
+    }
+  }
+}
+
+/** Both modes: a commit as everyone but `skip` sees it. */
+export function sendCommit(
+  clients: Iterable<SessionClient>,
+  skip: readonly SessionClient[],
+  docId: DocId,
+  version: number,
+  userId: string,
+  events: readonly Event[],
+  perText: ReadonlyMap<string, TextOp>,
+): void {
+  const all = [...clients];
+  sendEvents(all, skip, docId, version, userId, events);
+  sendOt(all, skip, docId, version, userId, perText);
+}
