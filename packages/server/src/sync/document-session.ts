@@ -274,7 +274,10 @@ export class DocumentSession {
     return this.serialized(async () => {
       const refused = this.window.refuses(version, this.headVersion);
       if (refused !== undefined) throw new TandemError('ERR_UNKNOWN_VERSION', refused);
-      const agent = `${SERVER_AGENT_PREFIX}ot:${from.connectionId}`;
+      // One agent per OT operation, named by the server version it arrived at: concurrent inserts at
+      // one spot are ordered by agent, so an earlier-committed op always goes first (left) — the
+      // rule an OT client follows when it transforms a remote op against its pending one.
+      const agent = `${SERVER_AGENT_PREFIX}ot:${String(this.headVersion).padStart(15, '0')}:${from.connectionId}`;
       const seq = this.doc.vector[agent] ?? 0;
       const event: Event = { id: { agent: agent as EventId['agent'], seq }, parents: this.versionAt(version), change: { type: 'text', name: text, op: operations } };
       return this.commit(from, [event]);
