@@ -130,3 +130,24 @@ test('two OT clients typing concurrently (same spot included) end with the serve
   cb.close();
   check.close();
 });
+
+test('a commit that changes no text still moves an OT client to the new version', async () => {
+  const docId = 'ot-map-only';
+  const ot = await TestClient.hello(srv.url, 'ann');
+  ot.send({ type: 'join_session', docId, mode: 'ot' });
+  const joined = await ot.next<Of<'session_joined'>>((m) => m.type === 'session_joined');
+  assert.equal(joined.version, 0);
+  const ev = await TestClient.hello(srv.url, 'ann');
+  ev.send({ type: 'join_session', docId });
+  await ev.next((m) => m.type === 'session_joined');
+  const { Doc, agentId } = await import('@tandem/core');
+  const d = new Doc({ agent: agentId('ann-events') });
+  ev.send({ type: 'operation', docId, operationId: 'map-1', events: [d.setKey('meta', 'title', 'Plan')] });
+  await ev.next((m) => m.type === 'operation_ack');
+  const bump = await ot.next<Of<'remote_operation'>>((m) => m.type === 'remote_operation');
+  assert.equal(bump.version, 1);
+  assert.ok('operations' in bump);
+  assert.deepEqual(bump.operations, []);
+  ot.close();
+  ev.close();
+});

@@ -23,12 +23,17 @@ export function sendEvents(clients: Iterable<SessionClient>, skip: readonly Sess
 }
 
 export function sendOt(clients: Iterable<SessionClient>, skip: readonly SessionClient[], docId: DocId, version: number, userId: string, perText: ReadonlyMap<string, TextOp>): void {
+  const changed = [...perText].filter(([, op]) => !isNoop(op));
   for (const c of targets(clients, 'ot', skip)) {
-    for (const [text, operations] of perText) {
-      if (!isNoop(operations)) c.send({ type: 'remote_operation', docId, version, userId, text, operations });
-    }
+    for (const [text, operations] of changed) c.send({ type: 'remote_operation', docId, version, userId, text, operations });
+    // A commit that changed no text (a map write, a no-op) still moves the version: say so with an
+    // empty operation, or the client would keep sending ops against a version it cannot catch up from.
+    if (changed.length === 0) c.send({ type: 'remote_operation', docId, version, userId, text: DEFAULT_TEXT, operations: [] });
   }
 }
+
+/** The text plain-OT clients edit when they name none. */
+const DEFAULT_TEXT = 'body';
 
 /** Both modes: a commit as everyone but `skip` sees it. */
 export function sendCommit(
