@@ -5,6 +5,7 @@
  * starts from the last critical version instead of the beginning of history.
  */
 import { TandemError, CoreErrorCode } from './errors.js';
+import { sameFrontier } from './event-graph.js';
 import type { EventGraph, LvFrontier } from './event-graph.js';
 import { replayText } from './merge/eg-walker.js';
 import type { OpLog, Patch } from './op-log.js';
@@ -24,13 +25,6 @@ export interface BatchOutput {
 function parentsAre(graph: EventGraph, lv: number, f: LvFrontier): boolean {
   if (f.length === 1) return graph.soleParent(lv) === f[0];
   return sameFrontier(graph.parentsOf(lv), f);
-}
-
-/** Whether two frontiers are the same version (both sorted). */
-export function sameFrontier(a: LvFrontier, b: LvFrontier): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** The frontier after appending event `lv` (whose parents are all in `f`'s history). */

@@ -418,6 +418,13 @@ export class EventGraph {
   }
 }
 
+/** Whether two frontiers (both sorted) are the same version. */
+export function sameFrontier(a: LvFrontier, b: LvFrontier): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Merges adjacent or overlapping sorted spans. */
 export function mergeSpans(spans: LvSpan[]): LvSpan[] {
   const out: LvSpan[] = [];

@@ -11,6 +11,7 @@
  * then agent), so runs typed concurrently never interleave.
  */
 import { TandemError, CoreErrorCode } from '../errors.js';
+import { sameFrontier } from '../event-graph.js';
 import type { EventGraph, LvFrontier, LvSpan } from '../event-graph.js';
 import type { OpLog, Patch } from '../op-log.js';
 import { ItemList, INSERTED, NOT_INSERTED, PLACEHOLDER } from './item-list.js';
@@ -254,10 +255,4 @@ function compareAuthors(graph: EventGraph, a: number, b: number): number {
   const agentB = graph.agentName(graph.agentOf(b));
   if (agentA !== agentB) return agentA < agentB ? -1 : 1;
   return graph.seqOf(a) - graph.seqOf(b);
-}
-
-function sameFrontier(a: LvFrontier, b: LvFrontier): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
