@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CoreBenchReport } from '../core/core-results.js';
+import type { MachineInfo } from '../machine-info.js';
 import { LIBRARY_LABELS } from '../core/adapters/core-bench-adapter.js';
 import { resultsTable, tableNotes } from './table.js';
 import { formatBytes } from './units.js';
@@ -16,11 +17,13 @@ export function resultsDir(): string {
 }
 
 /** "2025-11-23T01-02-03Z": an ISO time usable in file names. */
-function fileTimestamp(iso: string): string {
+/** A results file name's timestamp: the ISO time without milliseconds or colons. */
+export function fileTimestamp(iso: string): string {
   return iso.replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
 }
 
-function machineSection(report: CoreBenchReport): string {
+/** The machine details every results file opens with (core, server and cluster reports alike). */
+export function machineSection(report: { readonly machine: MachineInfo; readonly startedAt: string; readonly finishedAt: string }): string {
   const m = report.machine;
   const packages = Object.entries(m.packages).map(([name, version]) => `${name} ${version}`).join(', ');
   const git = m.git === null ? 'unknown' : `${m.git.commit}${m.git.dirty ? ' (with uncommitted changes)' : ''}`;

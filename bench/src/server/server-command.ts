@@ -9,7 +9,7 @@ import { isSystemId, SYSTEM_IDS, SYSTEM_LABELS } from '../load/load-driver.js';
 import type { SystemId } from '../load/load-driver.js';
 import { machineInfo } from '../machine-info.js';
 import { progress } from '../progress-log.js';
-import { resultsDir } from '../report/results-file.js';
+import { fileTimestamp, resultsDir } from '../report/results-file.js';
 import { formatDuration } from '../report/units.js';
 import { measureClientRows } from './client-rows.js';
 import { measuredRun } from './measured-run.js';
@@ -102,10 +102,6 @@ export function parseServerArgs(args: readonly string[]): ServerOptions {
     throw new ServerUsageError(`unknown scenario ${scenario}: ${matrix.name} has ${matrix.scenarios.map((s) => s.id).join(', ')}`);
   }
   return { matrix, systems, ...(scenario !== undefined ? { scenario } : {}), ...(rates !== undefined ? { rates } : {}), seed, profile, clientRows };
-}
-
-function fileTimestamp(iso: string): string {
-  return iso.replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
 }
 
 function describe(run: LoadRunResult): string {

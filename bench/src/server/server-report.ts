@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SYSTEM_LABELS } from '../load/load-driver.js';
 import type { SystemId } from '../load/load-driver.js';
-import { resultsDir } from '../report/results-file.js';
+import { fileTimestamp, machineSection, resultsDir } from '../report/results-file.js';
 import { formatBytes, formatDuration, formatRatio } from '../report/units.js';
 import { FULL, P99_THRESHOLD_MS, QUICK } from './scenarios.js';
 import type { Capacity, ClientValue, LoadFigures, LoadRunResult, ServerBenchReport } from './server-results.js';
@@ -163,26 +163,6 @@ export function serverNotes(report: ServerBenchReport): string[] {
   return notes;
 }
 
-function machineSection(report: ServerBenchReport): string {
-  const m = report.machine;
-  const packages = Object.entries(m.packages).map(([name, version]) => `${name} ${version}`).join(', ');
-  const git = m.git === null ? 'unknown' : `${m.git.commit}${m.git.dirty ? ' (with uncommitted changes)' : ''}`;
-  return [
-    `- CPU: ${m.cpuModel}, ${m.logicalCores} logical cores`,
-    `- Memory: ${formatBytes(m.totalMemoryBytes)}`,
-    `- OS: ${m.os}; load average at start ${m.loadAverage.join(' / ')} (1 / 5 / 15 min)`,
-    `- Node ${m.node}, V8 ${m.v8}`,
-    `- Packages: ${packages}`,
-    `- Git commit: ${git}`,
-    `- Started ${report.startedAt}, finished ${report.finishedAt}`,
-  ].join('\n');
-}
-
-function fileTimestamp(iso: string): string {
-  return iso.replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
-}
-
-/** Writes `server-<timestamp>.json` and `.md` under bench/results; returns their paths. */
 export function writeServerReport(report: ServerBenchReport): { json: string; markdown: string } {
   const dir = resultsDir();
   mkdirSync(dir, { recursive: true });
