@@ -28,7 +28,7 @@ export function checkOperations(v: unknown, path: string, maxComponents: number)
  * A list of at most `maxEvents` events, each validated by core `checkEvent`, no id twice: a batch
  * naming one event twice is a client bug the server should report rather than guess about.
  */
-export function checkEventList(v: unknown, path: string, maxEvents: number, maxOpComponents: number): Event[] {
+export function checkEventList(v: unknown, path: string, maxEvents: number, limits: { readonly maxOpComponents: number; readonly maxParents: number }): Event[] {
   if (!isPlainArray(v)) return mustBe(path, 'an array of events', v);
   if (v.length > maxEvents) fail(ErrorCode.LimitExceeded, `${path} has ${v.length} events, more than the limit of ${maxEvents}`);
   const seen = new Set<string>();
@@ -36,7 +36,7 @@ export function checkEventList(v: unknown, path: string, maxEvents: number, maxO
   for (let i = 0; i < v.length; i++) {
     const p = `${path}[${i}]`;
     const item = ownValue(v, String(i), path);
-    const e = viaCore(p, () => checkEvent(item, { maxOpComponents }));
+    const e = viaCore(p, () => checkEvent(item, { maxOpComponents: limits.maxOpComponents, maxParents: limits.maxParents }));
     // The seq leads so the key is unambiguous whatever characters the agent id holds.
     const key = `${e.id.seq}:${e.id.agent}`;
     if (seen.has(key)) fail(ErrorCode.InvalidOperation, `${p}.id ${describe(e.id.agent)}:${e.id.seq} appears twice in the message`);

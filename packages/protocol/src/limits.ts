@@ -14,6 +14,12 @@ export interface ProtocolLimits {
   readonly maxEventsPerMessage?: number;
   /** Most components in one text operation (plain OT `operations`, or the op of one event). */
   readonly maxOpComponents?: number;
+  /**
+   * Most parents of one event. An event's parents are its replica's frontier, one head per writer
+   * it merged concurrently, so this bounds concurrent writers: keep it well above the number of
+   * people who may type in one document at once.
+   */
+  readonly maxParents?: number;
 }
 
 /** Limits with every field filled in. */
@@ -21,6 +27,7 @@ export interface ResolvedLimits {
   readonly maxMessageBytes: number;
   readonly maxEventsPerMessage: number;
   readonly maxOpComponents: number;
+  readonly maxParents: number;
 }
 
 /** 1 MiB: what a server accepts from a client by default. */
@@ -29,12 +36,19 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_EVENTS_PER_MESSAGE = 1_000;
 /** Components per text operation in client messages by default. */
 export const DEFAULT_MAX_OP_COMPONENTS = 10_000;
+/**
+ * Parents per event in client messages by default: the sync core's own default cap (4096), so the
+ * wire accepts every event a core replica accepts and makes. (The old wire cap of 64 refused the
+ * events of a replica that had merged 72 concurrent writers.)
+ */
+export const DEFAULT_MAX_PARENTS = 4096;
 
 /** Defaults for client → server frames (the server's edge validator). */
 export const DEFAULT_CLIENT_MESSAGE_LIMITS: ResolvedLimits = Object.freeze({
   maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
   maxEventsPerMessage: DEFAULT_MAX_EVENTS_PER_MESSAGE,
   maxOpComponents: DEFAULT_MAX_OP_COMPONENTS,
+  maxParents: DEFAULT_MAX_PARENTS,
 });
 
 /**
@@ -46,6 +60,7 @@ export const DEFAULT_SERVER_MESSAGE_LIMITS: ResolvedLimits = Object.freeze({
   maxMessageBytes: 256 * 1024 * 1024,
   maxEventsPerMessage: Number.MAX_SAFE_INTEGER,
   maxOpComponents: DEFAULT_MAX_COMPONENTS,
+  maxParents: Number.MAX_SAFE_INTEGER,
 });
 
 // ----- fixed field caps (UTF-16 code units unless said otherwise) -----
@@ -105,5 +120,6 @@ export function resolveLimits(limits: ProtocolLimits | undefined, defaults: Reso
     maxMessageBytes: pick('maxMessageBytes'),
     maxEventsPerMessage: pick('maxEventsPerMessage'),
     maxOpComponents: pick('maxOpComponents'),
+    maxParents: pick('maxParents'),
   };
 }

@@ -70,7 +70,7 @@ const operation: MessageValidator<OperationMessage> = (v, limits) => {
     if (otFields.length > 0) {
       fail(ErrorCode.BadMessage, `operation carries events, so it must not have ${otFields.join(', ')} (those are for mode "ot")`);
     }
-    return { ...base, events: r.req('events', (x, p) => checkEventList(x, p, limits.maxEventsPerMessage, limits.maxOpComponents)) };
+    return { ...base, events: r.req('events', (x, p) => checkEventList(x, p, limits.maxEventsPerMessage, limits)) };
   }
   if (!r.has('operations')) {
     fail(ErrorCode.BadMessage, 'operation must carry either events (mode "events") or version and operations (mode "ot")');

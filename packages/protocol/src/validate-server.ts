@@ -82,7 +82,7 @@ function record<T>(key: Check<string>, value: Check<T>): Check<{ readonly [k: st
 }
 
 function events(limits: ResolvedLimits): Check<ReturnType<typeof checkEventList>> {
-  return (x, p) => checkEventList(x, p, limits.maxEventsPerMessage, limits.maxOpComponents);
+  return (x, p) => checkEventList(x, p, limits.maxEventsPerMessage, limits);
 }
 
 const welcome: MessageValidator<WelcomeMessage> = (v) => {

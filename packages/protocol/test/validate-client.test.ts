@@ -4,8 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Doc, agentId, checkEvent, eventToJSON } from '@tandem/core';
 import {
   CLIENT_MESSAGE_TYPES,
+  DEFAULT_MAX_PARENTS,
   ErrorCode,
   MAX_CUSTOM_BYTES,
   MAX_DATA_BYTES,
@@ -235,6 +237,40 @@ describe('parseClientMessage: invalid messages', () => {
     expectCode(() => parseClientMessage(json(join), { maxMessageBytes: 10 }), E.MessageTooBig);
     assert.throws(() => parseClientMessage(json(join), { maxMessageBytes: 0 }), TypeError);
     assert.throws(() => parseClientMessage(json(join), { maxEventsPerMessage: 1.5 }), TypeError);
+  });
+
+  it('accepts an event naming one parent per concurrent writer up to the core default, maxParents configurable', () => {
+    // Regression: the wire once capped parents at 64 while core allowed more, so a replica that had
+    // merged 72 concurrent writers made events the server refused (bench: 1 doc × 100 clients).
+    const merged = (writers: number): unknown => {
+      const all = [];
+      for (let w = 0; w < writers; w++) {
+        const d = new Doc({ agent: agentId(`w${w}`) });
+        all.push(d.insert('body', 0, 'x')!);
+      }
+      const replica = new Doc({ agent: agentId('merger') });
+      replica.receive(all);
+      const e = replica.insert('body', 0, 'y')!;
+      assert.equal(e.parents.length, writers);
+      return eventToJSON(e);
+    };
+    const op = (e: unknown): string => json(evOp, { events: [e] });
+    const eventCount = (text: string): number => {
+      const m = parseClientMessage(text);
+      return m.type === 'operation' && 'events' in m ? m.events.length : -1;
+    };
+    const with100 = op(merged(100));
+    assert.equal(eventCount(with100), 1);
+    expectCode(() => parseClientMessage(with100, { maxParents: 99 }), E.InvalidOperation, 'operation.events[0]: event.parents has 100 parents, more than the limit of 99');
+    assert.equal(DEFAULT_MAX_PARENTS, 4096);
+    const atDefault = op(merged(DEFAULT_MAX_PARENTS));
+    // The core accepts what the wire accepts by default, and the reverse.
+    assert.equal(eventCount(atDefault), 1);
+    checkEvent(JSON.parse(atDefault).events[0]);
+    const over = op(merged(DEFAULT_MAX_PARENTS + 1));
+    expectCode(() => parseClientMessage(over), E.InvalidOperation, `more than the limit of ${DEFAULT_MAX_PARENTS}`);
+    assert.throws(() => checkEvent(JSON.parse(over).events[0]), /more than the limit of 4096/);
+    assert.throws(() => parseClientMessage(with100, { maxParents: 0 }), TypeError);
   });
 
   it('tags errors with the operationId (else the type) and the docId they answer', () => {

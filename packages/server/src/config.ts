@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { DEFAULT_MAX_PARENTS } from '@tandem/protocol';
 
 export interface Limits {
   /** Largest WebSocket message accepted, in bytes (ws maxPayload; bigger closes with 1009). */
@@ -13,6 +14,11 @@ export interface Limits {
   readonly maxEventsPerMessage: number;
   /** Most components in one text operation. */
   readonly maxOpComponents: number;
+  /**
+   * Most parents of one event. A replica's event names its whole frontier, one head per writer it
+   * merged concurrently, so this bounds concurrent writers per document (the sync core's default).
+   */
+  readonly maxParents: number;
   /** Token bucket per connection: sustained messages per second. */
   readonly ratePerSecond: number;
   /** Token bucket per connection: burst size. */
@@ -117,6 +123,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxMessageBytes: 1024 * 1024,
   maxEventsPerMessage: 1000,
   maxOpComponents: 10_000,
+  maxParents: DEFAULT_MAX_PARENTS,
   ratePerSecond: 200,
   rateBurst: 400,
   maxDocsPerConnection: 64,
@@ -175,6 +182,7 @@ const OPTIONS: readonly Option[] = [
   { flag: 'log-level', env: 'LOG_LEVEL', help: 'pino log level (default info)' },
   { flag: 'max-message-bytes', env: 'TANDEM_MAX_MESSAGE_BYTES', help: `largest message (default ${DEFAULT_LIMITS.maxMessageBytes})` },
   { flag: 'max-events-per-message', env: 'TANDEM_MAX_EVENTS_PER_MESSAGE', help: `default ${DEFAULT_LIMITS.maxEventsPerMessage}` },
+  { flag: 'max-parents', env: 'TANDEM_MAX_PARENTS', help: `parents per event, i.e. concurrent writers per document (default ${DEFAULT_LIMITS.maxParents})` },
   { flag: 'rate-per-second', env: 'TANDEM_RATE_PER_SECOND', help: `messages per second per connection (default ${DEFAULT_LIMITS.ratePerSecond})` },
   { flag: 'rate-burst', env: 'TANDEM_RATE_BURST', help: `burst of messages per connection (default ${DEFAULT_LIMITS.rateBurst})` },
   { flag: 'max-docs-per-connection', env: 'TANDEM_MAX_DOCS_PER_CONNECTION', help: `default ${DEFAULT_LIMITS.maxDocsPerConnection}` },
@@ -245,6 +253,8 @@ export function parseConfig(argv: readonly string[], env: Readonly<Record<string
   };
   setLimit('max-message-bytes', 'maxMessageBytes');
   setLimit('max-events-per-message', 'maxEventsPerMessage');
+  setLimit('max-parents', 'maxParents');
+  if (limits.maxParents === 0) throw new ConfigError('--max-parents must be at least 1 (every event but the first names a parent)');
   setLimit('rate-per-second', 'ratePerSecond');
   setLimit('rate-burst', 'rateBurst');
   setLimit('max-docs-per-connection', 'maxDocsPerConnection');

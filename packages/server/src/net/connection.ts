@@ -28,6 +28,9 @@ import type { Transport } from './transport.js';
 /** How long a slow consumer gets to take its close frame before its socket is destroyed. */
 const SLOW_CONSUMER_GRACE_MS = 1_000;
 
+/** The `signal` target that means every other connection on the document (on this node). */
+const SIGNAL_ANNOUNCE = '*';
+
 export interface ConnectionDeps {
   readonly config: ServerConfig;
   readonly registry: DocumentRegistry;
@@ -60,6 +63,8 @@ export class Connection {
   private principal: Principal | undefined;
   private readonly joined = new Map<DocId, Joined>();
   private readonly rooms = new Set<string>();
+  /** Documents this connection sent a `signal` to `*` on since joining them. */
+  private readonly announced = new Set<string>();
   private readonly bucket: TokenBucket;
   private chain: Promise<void> = Promise.resolve();
   private queued = 0;
@@ -162,6 +167,7 @@ export class Connection {
         maxMessageBytes: this.deps.config.limits.maxMessageBytes,
         maxEventsPerMessage: this.deps.config.limits.maxEventsPerMessage,
         maxOpComponents: this.deps.config.limits.maxOpComponents,
+        maxParents: this.deps.config.limits.maxParents,
       });
     } catch (err) {
       if (err instanceof ProtocolError) this.sendError(err.code, err.message, err.docId, err.ref);
@@ -310,6 +316,7 @@ export class Connection {
     const j = this.joined.get(docId);
     if (j === undefined) return;
     this.joined.delete(docId);
+    this.announced.delete(docId);
     j.session.leave(this.id);
     this.deps.presence.leaveDoc(docId, this.id);
   }
@@ -372,6 +379,10 @@ export class Connection {
   private onSignal(docId: string, to: string, data: Extract<ClientMessage, { type: 'signal' }>['data']): void {
     const j = this.requireJoined(docId, 'signal');
     if (j === undefined) return;
+    if (to === SIGNAL_ANNOUNCE) {
+      this.announce(docId, j.level, data);
+      return;
+    }
     const target = this.deps.connections.get(to);
     const userId = this.principal!.userId;
     if (target === undefined && this.deps.forwardSignal?.({ docId, from: this.id, userId, level: j.level, to, data }) === true) return;
@@ -381,6 +392,23 @@ export class Connection {
       return;
     }
     target.send({ type: 'signal', docId, from: this.id, userId: this.principal!.userId, level: j.level, data });
+  }
+
+  /**
+   * `to: "*"`: the signal goes to every other connection on this node joined to the document, so a
+   * peer-to-peer client can introduce itself (targeted signals need a connection id). Once per
+   * join: it walks this node's connections, which a client must not be able to make us do at will.
+   */
+  private announce(docId: string, level: Level, data: Extract<ClientMessage, { type: 'signal' }>['data']): void {
+    if (this.announced.has(docId)) {
+      this.sendError(ErrorCode.LimitExceeded, `document ${JSON.stringify(docId)} was already announced to on this join`, docId, 'signal');
+      return;
+    }
+    this.announced.add(docId);
+    const userId = this.principal!.userId;
+    for (const target of this.deps.connections.values()) {
+      if (target !== this && target.levelOn(docId) !== undefined) target.send({ type: 'signal', docId, from: this.id, userId, level, data });
+    }
   }
 
   private onHandlerError(err: unknown, message: ClientMessage): void {
