@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { DocStore } from '../src/storage/doc-store.js';
+import { registerBatchingTests } from './storage-contract-batching.js';
 import { registerConcurrencyTests } from './storage-contract-concurrency.js';
 import { registerEventLogTests } from './storage-contract-events.js';
 import { registerHistoryTests } from './storage-contract-history.js';
@@ -48,6 +49,7 @@ export function runDocStoreContract(name: string, open: () => Promise<DocStore>,
     registerLifecycleTests(ctx);
     registerEventLogTests(ctx);
     registerConcurrencyTests(ctx);
+    registerBatchingTests(ctx);
     registerMetadataTests(ctx);
     registerHistoryTests(ctx);
   });

@@ -44,6 +44,21 @@ describe('SqliteStore specifics', () => {
     }
   });
 
+  test('writes started just before close are committed, not dropped', async () => {
+    const path = join(ownDir, 'close-flush.db');
+    const store = SqliteStore.open(path);
+    const docs = [docId('x'), docId('y'), docId('z')];
+    const appends = docs.map((d, i) => store.appendEvents(d, textRun(`agent-${i}`, 0, i + 1)));
+    await store.close();
+    assert.deepEqual((await Promise.all(appends)).map((r) => r.head), [1, 2, 3]);
+    const reopened = SqliteStore.open(path);
+    try {
+      assert.deepEqual(await Promise.all(docs.map((d) => reopened.head(d))), [1, 2, 3]);
+    } finally {
+      await reopened.close();
+    }
+  });
+
   test('a database from a newer release is refused, not modified', async () => {
     const path = join(ownDir, 'future.db');
     await SqliteStore.open(path).close();

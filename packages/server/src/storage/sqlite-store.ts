@@ -3,8 +3,9 @@
  * readers run while one writer commits; `synchronous = FULL` makes every commit reach the disk
  * before the call resolves, so an acknowledged event survives a crash or power loss. Several
  * processes may open the same file: writes take SQLite's write lock up front (BEGIN IMMEDIATE)
- * and wait for it up to the busy timeout. better-sqlite3 is synchronous, so every method does
- * one short transaction and validation happens before the lock is taken.
+ * and wait for it up to the busy timeout. better-sqlite3 is synchronous; validation happens before
+ * the lock is taken, and the writes of one event-loop turn, whatever their documents, share one
+ * transaction and one disk sync (SqliteWriteBatch), each under its own savepoint.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -27,6 +28,7 @@ import type {
 } from './doc-store.js';
 import { fromRow, idKey, planAppend, storedPayload, toRecord } from './event-records.js';
 import { migrateSqlite } from './sqlite-schema.js';
+import { SqliteWriteBatch } from './sqlite-write-batch.js';
 import { StoreError, StoreErrorCode } from './store-error.js';
 import { authorsFromDb, authorsToDb, checkId, checkLevel, checkLimit, checkText, checkTime, checkVersion, levelFromDb, show } from './store-input.js';
 
@@ -154,6 +156,8 @@ function toBytes(b: Buffer): Uint8Array {
 export class SqliteStore implements DocStore {
   private readonly db: Database.Database;
   private readonly statements: Statements;
+  /** Group commit: the writes of one event-loop turn share one transaction. */
+  private readonly writes: SqliteWriteBatch;
   private closed = false;
 
   /**
@@ -187,6 +191,7 @@ export class SqliteStore implements DocStore {
   private constructor(db: Database.Database) {
     this.db = db;
     this.statements = prepareStatements(db);
+    this.writes = new SqliteWriteBatch(db);
   }
 
   /** The statements, or a rejection once closed (better-sqlite3 would throw a less clear error). */
@@ -201,7 +206,9 @@ export class SqliteStore implements DocStore {
     const records = events.map(toRecord);
     const s = this.live();
     if (records.length === 0) return { stored: [], duplicates: 0, head: s.getHead.get(d)?.head ?? 0 };
-    const append = this.db.transaction(() => {
+    // Inside the batch transaction, which holds the write lock (BEGIN IMMEDIATE) before the head is
+    // read, so no other process can take the same version between our read and our write.
+    const plan = await this.writes.run(() => {
       s.ensureHead.run(d);
       const head = s.getHead.get(d)?.head ?? 0;
       const stored = new Map<string, string>();
@@ -209,15 +216,12 @@ export class SqliteStore implements DocStore {
         const row = s.findEvent.get(d, r.agent, r.seq);
         if (row !== undefined) stored.set(idKey(r.agent, r.seq), storedPayload(row.event));
       }
-      // planAppend throws on a conflict, which rolls the whole transaction back.
+      // planAppend throws on a conflict, which rolls back this append (its savepoint) alone.
       const plan = planAppend(records, stored, head);
       for (const row of plan.rows) s.insertEvent.run(d, row.version, row.agent, row.seq, row.json);
       if (plan.rows.length > 0) s.setHead.run(plan.head, d);
       return plan;
     });
-    // IMMEDIATE takes the write lock before reading the head, so no other process can take the
-    // same version between our read and our write.
-    const plan = append.immediate();
     return { stored: plan.rows.map((r) => ({ version: r.version, event: r.event })), duplicates: plan.duplicates, head: plan.head };
   }
 
@@ -243,7 +247,8 @@ export class SqliteStore implements DocStore {
       throw new StoreError(StoreErrorCode.InvalidArgument, `snapshot bytes must be a Uint8Array, got ${show(snapshot.bytes)}`);
     }
     const bytes = Buffer.from(snapshot.bytes.buffer, snapshot.bytes.byteOffset, snapshot.bytes.byteLength);
-    this.live().saveSnapshot.run(d, version, bytes);
+    const s = this.live();
+    await this.writes.run(() => s.saveSnapshot.run(d, version, bytes));
   }
 
   async loadSnapshot(doc: DocId): Promise<Snapshot | undefined> {
@@ -257,12 +262,11 @@ export class SqliteStore implements DocStore {
     const o = checkId(owner, 'owner');
     const at = checkTime(createdAt, 'createdAt');
     const s = this.live();
-    const create = this.db.transaction(() => {
+    return this.writes.run(() => {
       if (s.createDocument.run(d, o, at).changes === 0) return false;
       s.setPermission.run(d, o, 'owner');
       return true;
     });
-    return create.immediate();
   }
 
   async getDocument(doc: DocId): Promise<DocumentInfo | undefined> {
@@ -279,8 +283,12 @@ export class SqliteStore implements DocStore {
   async setPermission(doc: DocId, user: string, level: Level | null): Promise<void> {
     const d = checkId(doc, 'document id');
     const u = checkId(user, 'user id');
-    if (level === null) this.live().removePermission.run(d, u);
-    else this.live().setPermission.run(d, u, checkLevel(level));
+    const s = this.live();
+    if (level === null) await this.writes.run(() => s.removePermission.run(d, u));
+    else {
+      const l = checkLevel(level);
+      await this.writes.run(() => s.setPermission.run(d, u, l));
+    }
   }
 
   async getPermission(doc: DocId, user: string): Promise<Level | undefined> {
@@ -304,7 +312,8 @@ export class SqliteStore implements DocStore {
     const expiresAt = link.expiresAt === null ? null : checkTime(link.expiresAt, 'expiresAt');
     const createdBy = checkId(link.createdBy, 'createdBy');
     const createdAt = checkTime(link.createdAt ?? Date.now(), 'createdAt');
-    if (this.live().createShareLink.run(token, d, level, expiresAt, createdBy, createdAt).changes === 0) {
+    const s = this.live();
+    if ((await this.writes.run(() => s.createShareLink.run(token, d, level, expiresAt, createdBy, createdAt))).changes === 0) {
       throw new StoreError(StoreErrorCode.Duplicate, 'a share link with this token already exists');
     }
   }
@@ -323,7 +332,8 @@ export class SqliteStore implements DocStore {
   async revokeShareLink(token: string, at: number = Date.now()): Promise<boolean> {
     const t = checkId(token, 'share link token');
     const when = checkTime(at, 'revokedAt');
-    return this.live().revokeShareLink.run(when, t).changes > 0;
+    const s = this.live();
+    return (await this.writes.run(() => s.revokeShareLink.run(when, t))).changes > 0;
   }
 
   async nameVersion(doc: DocId, named: NamedVersion): Promise<void> {
@@ -332,7 +342,8 @@ export class SqliteStore implements DocStore {
     const name = checkText(named.name, 'version name');
     const createdBy = checkId(named.createdBy, 'createdBy');
     const createdAt = checkTime(named.createdAt, 'createdAt');
-    this.live().nameVersion.run(d, version, name, createdBy, createdAt);
+    const s = this.live();
+    await this.writes.run(() => s.nameVersion.run(d, version, name, createdBy, createdAt));
   }
 
   async listNamedVersions(doc: DocId): Promise<NamedVersion[]> {
@@ -347,11 +358,10 @@ export class SqliteStore implements DocStore {
     const a = checkId(agent, 'agent id');
     const u = checkId(user, 'user id');
     const s = this.live();
-    const bind = this.db.transaction(() => {
+    const bound = await this.writes.run(() => {
       s.bindAgent.run(d, a, u);
       return s.agentUser.get(d, a)?.user_id;
     });
-    const bound = bind.immediate();
     if (bound === undefined) throw new StoreError(StoreErrorCode.Corrupt, `agent ${show(a)} of document ${show(d)} vanished while binding`);
     return bound;
   }
@@ -368,7 +378,8 @@ export class SqliteStore implements DocStore {
     const version = checkVersion(checkpoint.version, 'checkpoint version');
     const createdAt = checkTime(checkpoint.createdAt, 'createdAt');
     const authors = authorsToDb(checkpoint.authors);
-    this.live().addCheckpoint.run(d, version, createdAt, authors);
+    const s = this.live();
+    await this.writes.run(() => s.addCheckpoint.run(d, version, createdAt, authors));
   }
 
   async listCheckpoints(doc: DocId): Promise<Checkpoint[]> {
@@ -382,7 +393,8 @@ export class SqliteStore implements DocStore {
     const r = checkId(room, 'room id');
     const u = checkId(user, 'user id');
     const when = checkTime(at, 'at');
-    this.live().touchRoomMember.run(r, u, when);
+    const s = this.live();
+    await this.writes.run(() => s.touchRoomMember.run(r, u, when));
   }
 
   async roomMembers(room: string): Promise<RoomMember[]> {
@@ -395,6 +407,8 @@ export class SqliteStore implements DocStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Writes already accepted are committed (or fail) before the database goes.
+    this.writes.flush();
     this.db.close();
   }
 }
