@@ -239,7 +239,7 @@ export async function createTandemServer(config: ServerConfig, options: CreateSe
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const transport = new WebSocketTransport(ws);
+      const transport = new WebSocketTransport(ws, socket);
       const conn = new Connection(transport, tokenFromRequest(req), connectionDeps, remoteOf(req));
       connections.set(conn.id, conn);
       metrics.connections.set(connections.size);

@@ -107,8 +107,11 @@ export class Connection {
     return this.joined.get(docId as DocId)?.level;
   }
 
-  /** Sends a message unless the peer is too slow to keep up, in which case it is disconnected. */
-  send(message: ServerMessage): void {
+  /**
+   * Sends a message unless the peer is too slow to keep up, in which case it is disconnected.
+   * `encoded`, when given, is the message's JSON text (a broadcast encodes once for every client).
+   */
+  send(message: ServerMessage, encoded?: string): void {
     if (this.state === 'closed') return;
     if (this.ws.bufferedAmount > this.deps.config.limits.maxBufferedBytes) {
       this.deps.logger.warn({ conn: this.id, buffered: this.ws.bufferedAmount }, 'slow consumer disconnected');
@@ -119,7 +122,7 @@ export class Connection {
       return;
     }
     if (message.type === 'error') this.deps.metrics.errors.inc({ code: message.code });
-    const text = JSON.stringify(message);
+    const text = encoded ?? JSON.stringify(message);
     this.bytesOut += text.length;
     this.ws.send(text);
   }
@@ -297,7 +300,7 @@ export class Connection {
       return;
     }
     const mode = message.mode ?? 'events';
-    const client: SessionClient = { connectionId: this.id, userId: principal.userId, mode, send: (m) => this.send(m) };
+    const client: SessionClient = { connectionId: this.id, userId: principal.userId, mode, send: (m, encoded) => this.send(m, encoded) };
     const joined: Joined = { session, level, client };
     this.joined.set(docId, joined);
     this.deps.metrics.openDocuments.set(this.deps.registry.size);

@@ -4,6 +4,7 @@
  * channel; when proxies refuse WebSocket upgrades, server-sent events down plus POST up is another
  * (see sse-transport.ts). The protocol on top is the same.
  */
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 
 export interface Transport {
@@ -23,11 +24,28 @@ export interface Transport {
 
 export class WebSocketTransport implements Transport {
   readonly kind = 'websocket';
-  constructor(private readonly ws: WebSocket) {}
+  private corked = false;
+  /**
+   * `socket`, the connection under the WebSocket, is corked while messages are sent in one go (an
+   * ack and the broadcasts of a group commit), so they leave in one write, not one each.
+   */
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly socket?: Duplex,
+  ) {}
   get bufferedAmount(): number {
     return this.ws.bufferedAmount;
   }
   send(text: string): void {
+    if (this.socket !== undefined && !this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      // After the current callback and its promise jobs: everything they send goes out together.
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket!.uncork();
+      });
+    }
     this.ws.send(text);
   }
   close(code: number, reason: string): void {

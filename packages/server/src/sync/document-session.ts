@@ -38,7 +38,11 @@ export interface SessionClient {
   readonly connectionId: string;
   readonly userId: string;
   readonly mode: 'events' | 'ot';
-  send(message: ServerMessage): void;
+  /**
+   * Sends a message. `encoded`, when given, is `JSON.stringify(message)`: a broadcast is encoded
+   * once for all its clients instead of once per client.
+   */
+  send(message: ServerMessage, encoded?: string): void;
 }
 
 /** Agents made by the server start with this character, which sorts after every other; clients may not use it. */
