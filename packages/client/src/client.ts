@@ -14,6 +14,8 @@ import { resolveOptions, type ClientOptions, type OpenOptions, type ResolvedOpti
 import { DocumentSync } from './sync/document-sync.js';
 import { DocumentPersistence } from './sync/persistence.js';
 import { ReplicaPair } from './sync/replica-pair.js';
+import { PeerMesh } from './p2p/peer-mesh.js';
+import type { TabPresence } from './tabs/tab-channel.js';
 import { Emitter } from './util/emitter.js';
 import { randomId } from './util/random-id.js';
 import { TokenBucket } from './util/token-bucket.js';
@@ -37,6 +39,8 @@ export class TandemClient extends Emitter<ClientEvents> {
   private readonly connection: Connection;
   private readonly liveMetrics: ClientMetrics;
   private readonly documents = new Map<string, TandemDocument>();
+  /** Peer-to-peer meshes of open documents (when P2P is on). */
+  private readonly meshes = new Map<string, PeerMesh>();
   private readonly opening = new Map<string, Promise<TandemDocument>>();
   private readonly operationBudget: TokenBucket;
   private user: { readonly id: string; readonly name: string; readonly color: string } | undefined;
@@ -49,6 +53,7 @@ export class TandemClient extends Emitter<ClientEvents> {
     this.options = resolveOptions(options);
     const o = this.options;
     this.liveMetrics = new ClientMetrics(o.metricsWindow);
+    this.liveMetrics.p2p.enabled = o.p2p !== undefined;
     const monotonic = (): number => performance.now();
     this.operationBudget = new TokenBucket(o.maxOperationsPerSecond, o.maxOperationsPerSecond * 2, monotonic);
     this.connection = new Connection({
@@ -79,6 +84,7 @@ export class TandemClient extends Emitter<ClientEvents> {
       for (const doc of this.documents.values()) doc.connectionReady();
     });
     this.connection.on('down', () => {
+      for (const mesh of this.meshes.values()) mesh.reset();
       for (const doc of this.documents.values()) doc.connectionDown();
     });
     this.connection.on('message', (m) => this.route(m));
@@ -202,6 +208,32 @@ export class TandemClient extends Emitter<ClientEvents> {
       o.stateSaveDelayMs,
       (err) => opened.emit('error', err),
     );
+    let myPresence: TabPresence | null | undefined;
+    const mesh =
+      o.p2p === undefined
+        ? undefined
+        : new PeerMesh(
+            {
+              docId,
+              send: (m) => sync.joined && this.connection.send(m),
+              connectionId: () => this.connection.welcome?.connectionId,
+              agent: () => agent,
+              receiveEvents: (events) => sync.receiveFromPeer(events),
+              receivePresence: (_userId, presence) => opened.presence.directPresence(presence),
+              linkChanged: (userId, open) => opened.presence.directLink(userId, open),
+              myPresence: () => myPresence,
+              metrics: this.liveMetrics.p2p,
+              monotonic: () => performance.now(),
+              random: o.random,
+              newId: () => randomId(12),
+            },
+            o.p2p,
+          );
+    if (mesh !== undefined) {
+      this.meshes.set(docId, mesh);
+      sync.on('joined', () => mesh.announce());
+      sync.on('local', (events) => mesh.sendEvents(events));
+    }
     const opened: TandemDocument = new TandemDocument(docId, {
       sync,
       persistence,
@@ -212,7 +244,19 @@ export class TandemClient extends Emitter<ClientEvents> {
       send: (m) => this.connection.send(m),
       me: () => this.user,
       now: () => Date.now(),
-      closed: () => this.documents.delete(docId),
+      closed: () => {
+        this.documents.delete(docId);
+        mesh?.close();
+        this.meshes.delete(docId);
+      },
+      ...(mesh !== undefined
+        ? {
+            sharePresence: (presence: TabPresence | null) => {
+              myPresence = presence;
+              mesh.sendPresence(presence);
+            },
+          }
+        : {}),
     });
     this.documents.set(docId, opened);
     if (this.connection.ready) opened.connectionReady();
@@ -220,6 +264,20 @@ export class TandemClient extends Emitter<ClientEvents> {
   }
 
   private route(message: ServerMessage): void {
+    if (message.type === 'signal') {
+      const mesh = this.meshes.get(message.docId);
+      if (mesh !== undefined) {
+        mesh.handleSignal(message);
+        return;
+      }
+    }
+    if (message.type === 'error' && message.ref === 'signal' && message.docId !== undefined) {
+      const mesh = this.meshes.get(message.docId);
+      if (mesh !== undefined) {
+        mesh.signalFailed(message);
+        return;
+      }
+    }
     const docId = targetDocument(message);
     if (docId !== undefined) {
       const doc = this.documents.get(docId);

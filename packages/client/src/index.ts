@@ -22,6 +22,11 @@ export type { ConnectionStatus, NetworkHints, TokenSource } from './connection/c
 export type { BackoffOptions } from './connection/backoff.js';
 export type { WebSocketConstructor, WebSocketLike } from './connection/websocket-like.js';
 export type { MetricsSnapshot, TransportKind } from './metrics/client-metrics.js';
+export type { P2POptions } from './p2p/p2p-options.js';
+export type { P2PMetricsSnapshot, PeerMetrics } from './p2p/p2p-metrics.js';
+export type { DataChannelLike, IceCandidateLike, IceServer, PeerConnectionFactory, PeerConnectionLike, SessionDescriptionLike } from './p2p/peer-connection.js';
+export { nativePeerConnectionFactory } from './p2p/peer-connection.js';
+export type { LinkState } from './p2p/peer-link.js';
 export type { LatencySummary } from './metrics/latency-window.js';
 export { summarize } from './metrics/latency-window.js';
 export type { ClientStorage, ServerState } from './storage/client-storage.js';

@@ -4,3 +4,5 @@
  */
 export * from './index.js';
 export { FileStorage } from './storage/file-storage.js';
+export { weriftPeerConnection } from './p2p/werift-factory.js';
+export type { WeriftPeerConnectionOptions } from './p2p/werift-factory.js';

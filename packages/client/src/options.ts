@@ -9,6 +9,7 @@ import { resolveBackoff, type BackoffOptions, type ResolvedBackoff } from './con
 import type { NetworkHints, TokenSource } from './connection/connection.js';
 import { sseSocketClass } from './connection/sse-socket.js';
 import type { WebSocketConstructor } from './connection/websocket-like.js';
+import { resolveP2P, type P2POptions, type ResolvedP2P } from './p2p/p2p-options.js';
 import type { PresenceSettings } from './presence/presence.js';
 import type { ClientStorage } from './storage/client-storage.js';
 import { BroadcastTabChannel, type TabChannel } from './tabs/tab-channel.js';
@@ -70,6 +71,12 @@ export interface ClientOptions {
   readonly fallbackAfterFailures?: number;
   /** While on the fallback, how often to check whether a WebSocket gets through again (ms). Default 60,000. */
   readonly upgradeProbeMs?: number;
+  /**
+   * Peer-to-peer sync over WebRTC data channels, beside the server (which stays the durable
+   * store). Off unless given: `p2p: {}` turns it on in browsers (native RTCPeerConnection); in
+   * Node pass `{ peerConnection: weriftPeerConnection() }` from `@tandem/client/node`.
+   */
+  readonly p2p?: P2POptions | false;
 }
 
 /** Options of `client.open`. */
@@ -116,6 +123,8 @@ export interface ResolvedOptions {
   readonly random: () => number;
   readonly metricsWindow: number;
   readonly autoConnect: boolean;
+  /** Undefined: peer-to-peer sync is off. */
+  readonly p2p: ResolvedP2P | undefined;
 }
 
 function positive(name: string, value: number | undefined, fallback: number): number {
@@ -180,5 +189,6 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     random: options.random ?? Math.random,
     metricsWindow: positive('metricsWindow', options.metricsWindow, 1024),
     autoConnect: options.autoConnect ?? true,
+    p2p: resolveP2P(options.p2p),
   };
 }

@@ -9,7 +9,7 @@ import type { ClientMessage, Level, PresenceState, ServerMessage } from '@tandem
 import { Presence, type PresenceSettings } from '../presence/presence.js';
 import type { DocumentSync, MergeReport } from '../sync/document-sync.js';
 import type { DocumentPersistence } from '../sync/persistence.js';
-import type { TabChannel, TabMessage } from '../tabs/tab-channel.js';
+import type { TabChannel, TabMessage, TabPresence } from '../tabs/tab-channel.js';
 import { Emitter } from '../util/emitter.js';
 import { MapHandle } from './map-handle.js';
 import { TextHandle } from './text-handle.js';
@@ -35,6 +35,8 @@ export interface DocumentWiring {
   readonly initialPresence: PresenceState | undefined;
   readonly tabs: TabChannel | undefined;
   readonly tabId: string;
+  /** My presence as shared with tabs, for peer-to-peer links too (absent when P2P is off). */
+  readonly sharePresence?: (presence: TabPresence | null) => void;
   send(message: ClientMessage): boolean;
   me(): { readonly id: string; readonly name: string; readonly color: string } | undefined;
   now(): number;
@@ -66,7 +68,7 @@ export class TandemDocument extends Emitter<DocumentEvents> {
         send: (m) => sync.joined && wiring.send(m),
         joined: () => sync.joined,
         serverVersion: () => sync.serverVersion,
-        allConfirmed: () => sync.pendingCount === 0,
+        allConfirmed: () => sync.allConfirmed,
         toServer: (text, pos) => sync.toServer(text, pos),
         toLocal: (text, pos) => sync.toLocal(text, pos),
         me: () => wiring.me(),
@@ -156,7 +158,7 @@ export class TandemDocument extends Emitter<DocumentEvents> {
 
   /** True while joined with nothing unacknowledged. */
   get synced(): boolean {
-    return this.sync.joined && this.sync.pendingCount === 0 && this.sync.doc.pendingCount === 0;
+    return this.sync.joined && this.sync.allConfirmed && this.sync.doc.pendingCount === 0;
   }
 
   /** My access level, once joined. */
@@ -252,6 +254,8 @@ export class TandemDocument extends Emitter<DocumentEvents> {
   }
 
   private postTab(message: TabMessage): void {
+    // My presence also goes to peers over direct links (peer-to-peer), when there are any.
+    if (message.kind === 'presence' && message.from === this.wiring.tabId) this.wiring.sharePresence?.(message.presence);
     try {
       this.wiring.tabs?.post(message);
     } catch (err) {

@@ -4,6 +4,7 @@
  * stored), bytes in and out, reconnects, and the transport in use. The connection and document
  * layers write here; apps read `client.metrics`.
  */
+import { P2PMetrics, type P2PMetricsSnapshot } from '../p2p/p2p-metrics.js';
 import { LatencyWindow, type LatencySummary } from './latency-window.js';
 
 /** Which transport carries the protocol right now. */
@@ -23,6 +24,8 @@ export interface MetricsSnapshot {
   /** Connections established after the first one. */
   readonly reconnects: number;
   readonly transport: TransportKind;
+  /** Peer-to-peer links per document peer, and which path delivered remote events first. */
+  readonly p2p: P2PMetricsSnapshot;
 }
 
 export class ClientMetrics {
@@ -34,6 +37,7 @@ export class ClientMetrics {
   messagesOut = 0;
   reconnects = 0;
   transport: TransportKind = 'none';
+  readonly p2p = new P2PMetrics();
 
   constructor(windowSize = 1024) {
     this.rtt = new LatencyWindow(windowSize);
@@ -50,6 +54,7 @@ export class ClientMetrics {
       messagesOut: this.messagesOut,
       reconnects: this.reconnects,
       transport: this.transport,
+      p2p: this.p2p.snapshot(),
     };
   }
 }

@@ -24,8 +24,8 @@ export interface PeerPresence {
   readonly cursor: CursorRange | null;
   /** Milliseconds since the epoch of their last activity. */
   readonly lastSeen: number;
-  /** Who reported them: the server, or another tab of this profile. */
-  readonly via: 'server' | 'tab';
+  /** Who reported them: the server, another tab of this profile, or the peer itself over a direct link. */
+  readonly via: 'server' | 'tab' | 'p2p';
 }
 
 export type PresenceEvents = {
@@ -103,7 +103,7 @@ export class PeerList {
   moveCursors(text: string, op: TextOp, author: string | undefined): void {
     for (const [key, peer] of this.peers) {
       if (peer.cursor === null) continue;
-      const bias: Bias = author !== undefined && peer.userId === author && peer.via === 'server' ? 'after' : 'before';
+      const bias: Bias = author !== undefined && peer.userId === author && peer.via !== 'tab' ? 'after' : 'before';
       const moved = moveCursor(peer.cursor, text, op, bias);
       if (moved !== peer.cursor) this.peers.set(key, { ...peer, cursor: moved });
     }

@@ -65,6 +65,13 @@ export class Presence extends Emitter<PresenceEvents> {
   private readonly peers = new PeerList(this);
   /** Cursors at a server version this replica has not reached yet, by user. */
   private readonly held = new Map<string, { readonly version: number; readonly cursor: CursorRange | null }>();
+  /**
+   * Users with an open direct (peer-to-peer) link, which carries their presence sooner than the
+   * server does: while it is open the server's reports of them are only remembered (an older
+   * state must not overwrite the newer one the link brought), and used again when it closes.
+   */
+  private readonly direct = new Map<string, number>();
+  private readonly lastFromServer = new Map<string, PresencePeer>();
   private readonly throttle: CoalescingThrottle;
   private readonly idleTimer = new Timer();
   private readonly staleTimer = new Timer();
@@ -149,7 +156,11 @@ export class Presence extends Emitter<PresenceEvents> {
     this.staleTimer.clear();
     const here = new Set(activeUsers.map((p) => p.userId));
     this.peers.removeWhere((p) => p.via === 'server' && !here.has(p.userId));
-    for (const peer of activeUsers) this.peers.put(fromServerPeer(peer, this.localCursorOf(peer.cursor)));
+    this.lastFromServer.clear();
+    for (const peer of activeUsers) {
+      this.lastFromServer.set(peer.userId, peer);
+      if (!this.direct.has(peer.userId)) this.peers.put(fromServerPeer(peer, this.localCursorOf(peer.cursor)));
+    }
     // Anything changed while we were away goes out now.
     if (this.stateDirty || this.cursorDirty) this.throttle.request();
   }
@@ -166,17 +177,23 @@ export class Presence extends Emitter<PresenceEvents> {
     switch (message.type) {
       case 'user_joined':
       case 'presence':
-        this.peers.put(fromServerPeer(message.peer, this.localCursorOf(message.peer.cursor)));
+        this.lastFromServer.set(message.peer.userId, message.peer);
+        if (!this.direct.has(message.peer.userId)) this.peers.put(fromServerPeer(message.peer, this.localCursorOf(message.peer.cursor)));
         return;
       case 'user_left':
         this.held.delete(message.userId);
+        this.lastFromServer.delete(message.userId);
         this.peers.remove(message.userId);
         return;
-      case 'remote_cursor':
+      case 'remote_cursor': {
+        const known = this.lastFromServer.get(message.userId);
+        if (known !== undefined) this.lastFromServer.set(message.userId, { ...known, cursor: message.cursor });
+        if (this.direct.has(message.userId)) return;
         // Offsets at a version not reached yet would be mapped through edits they already include.
         if (message.version > this.host.serverVersion()) this.held.set(message.userId, { version: message.version, cursor: message.cursor });
         else this.applyRemoteCursor(message.userId, message.cursor);
         return;
+      }
       default:
         return;
     }
@@ -208,6 +225,27 @@ export class Presence extends Emitter<PresenceEvents> {
       }
     }
     if (local) this.activity(false);
+  }
+
+  /** @internal Presence a peer sent over a direct link (cursor in its local offsets, like a tab's). */
+  directPresence(presence: TabPresence): void {
+    if (this.closed) return;
+    this.peers.put({ key: presence.userId, ...presence, lastSeen: this.host.now(), via: 'p2p' });
+  }
+
+  /** @internal A direct link with one of `userId`'s connections opened or closed. */
+  directLink(userId: string, open: boolean): void {
+    if (this.closed) return;
+    const n = (this.direct.get(userId) ?? 0) + (open ? 1 : -1);
+    if (n > 0) {
+      this.direct.set(userId, n);
+      return;
+    }
+    this.direct.delete(userId);
+    // Back to the server's word: its latest report, or nothing if it has none.
+    const last = this.lastFromServer.get(userId);
+    if (last !== undefined) this.peers.put(fromServerPeer(last, this.localCursorOf(last.cursor)));
+    else this.peers.remove(userId);
   }
 
   /** @internal A message from another tab about this document. */

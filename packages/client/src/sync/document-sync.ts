@@ -13,7 +13,7 @@ import type { ErrorMessage, Level, PresencePeer, PresenceState, ServerMessage } 
 import { Emitter } from '../util/emitter.js';
 import { soon } from '../util/soon.js';
 import { Timer } from '../util/timer.js';
-import { Outbox, eventKey, type OutboxSource } from './outbox.js';
+import { Outbox, eventKey, type OutboxEntry, type OutboxSource } from './outbox.js';
 import type { ReplicaPair } from './replica-pair.js';
 import type { MergeReport, SyncEvents, SyncLink, SyncSettings } from './sync-types.js';
 
@@ -51,6 +51,12 @@ export class DocumentSync extends Emitter<SyncEvents> {
    * other message applies them first, so order is kept.
    */
   private incoming: { events: Event[]; version: number; author: string | undefined } | undefined;
+  /**
+   * Keys of events received from peers (peer-to-peer) that the server has not confirmed yet.
+   * They are never sent to the server by us (their author does: the server binds agents to
+   * users), and our own events that depend on them wait until the server has them.
+   */
+  private readonly fromPeers = new Set<string>();
   private readonly unsubscribe: () => void;
 
   constructor(
@@ -113,14 +119,19 @@ export class DocumentSync extends Emitter<SyncEvents> {
     return { serverVersion: this.version, snapshot: this.replicas.snapshot() };
   }
 
+  /** True when the server has every event this replica holds (local and server offsets agree). */
+  get allConfirmed(): boolean {
+    return this.outbox.size === 0 && this.fromPeers.size === 0;
+  }
+
   /** A position in local text `name` as a server offset (for cursors sent to the server). */
   toServer(name: string, pos: number): number {
-    return this.replicas.toServer(name, pos, this.outbox.size === 0);
+    return this.replicas.toServer(name, pos, this.allConfirmed);
   }
 
   /** A server offset in text `name` as a local position (for cursors received). */
   toLocal(name: string, pos: number): number {
-    return this.replicas.toLocal(name, pos, this.outbox.size === 0);
+    return this.replicas.toLocal(name, pos, this.allConfirmed);
   }
 
   // ----- connection lifecycle -----
@@ -199,8 +210,29 @@ export class DocumentSync extends Emitter<SyncEvents> {
     }
     const at = this.settings.monotonic();
     let added = false;
-    for (const e of applied) if (!this.replicas.isConfirmed(e.id) && this.outbox.add(e, 'tab', at)) added = true;
+    for (const e of applied) if (!this.fromPeers.has(eventKey(e.id)) && !this.replicas.isConfirmed(e.id) && this.outbox.add(e, 'tab', at)) added = true;
     if (added) this.outboxChanged();
+  }
+
+  /**
+   * Events a peer sent over a direct link (already checked: an editor's, under its own agent).
+   * Applied here at once, but not queued for the server: their author sends them. Returns how
+   * many were new here.
+   * @throws TandemError when they conflict with events held here (the caller counts and drops).
+   */
+  receiveFromPeer(events: readonly Event[]): number {
+    // Events held here already came from the server (or are ours): only the others are peers' alone.
+    const fresh = events.filter((e) => !this.doc.has(e.id)).map((e) => eventKey(e.id));
+    const result = this.doc.receive(events, { buffer: true });
+    for (const key of fresh) this.fromPeers.add(key);
+    let applied = 0;
+    for (const e of result.applied) {
+      if (this.fromPeers.has(eventKey(e.id))) applied++;
+      // Another source's event that waited here for these parents.
+      else if (!this.fromPeers.has(eventKey(e.id)) && !this.replicas.isConfirmed(e.id) && this.outbox.add(e, 'tab', this.settings.monotonic())) this.outboxChanged();
+    }
+    if (applied > 0) this.inSync = false;
+    return applied;
   }
 
   private onJoined(version: number, level: Level, events: readonly Event[], activeUsers: readonly PresencePeer[]): void {
@@ -267,19 +299,26 @@ export class DocumentSync extends Emitter<SyncEvents> {
     this.version = resync ? version : Math.max(this.version, version);
     let changed = this.outbox.confirm(events) > 0;
     const fromServer = new Set(events.map((e) => eventKey(e.id)));
+    let released = false;
+    if (this.fromPeers.size > 0) for (const key of fromServer) if (this.fromPeers.delete(key)) released = true;
     let remote = 0;
     const at = this.settings.monotonic();
     for (const e of applied) {
       if (fromServer.has(eventKey(e.id))) remote++;
+      else if (this.fromPeers.has(eventKey(e.id))) continue;
       // Another tab's event that waited here for its parents, which came with these: ours to send too.
       else if (!this.replicas.isConfirmed(e.id) && this.outbox.add(e, 'tab', at)) changed = true;
     }
+    this.settings.metrics.p2p.eventsViaServer += remote;
     if (resync) {
-      // Everything this replica has beyond what the server has must be sent (again).
-      this.outbox.rebuild(this.replicas.unconfirmed(), at);
+      // Everything this replica has beyond what the server has must be sent (again) — except
+      // peers' events, which only their authors may send.
+      this.outbox.rebuild(this.replicas.unconfirmed().filter((e) => !this.fromPeers.has(eventKey(e.id))), at);
       changed = true;
     }
     if (changed) this.outboxChanged();
+    // Our events held for these peers' events may go now.
+    else if (released && this.outbox.size > 0) this.scheduleFlush();
     return remote;
   }
 
@@ -440,7 +479,12 @@ export class DocumentSync extends Emitter<SyncEvents> {
     const operationId = this.settings.newId();
     const now = this.settings.monotonic();
     const batch = this.outbox.takeBatch(
-      { maxEvents: limits.maxEventsPerMessage, maxBytes: limits.maxMessageBytes, tabGraceMs: this.settings.tabGraceMs },
+      {
+        maxEvents: limits.maxEventsPerMessage,
+        maxBytes: limits.maxMessageBytes,
+        tabGraceMs: this.settings.tabGraceMs,
+        ...(this.fromPeers.size > 0 ? { held: (entry: OutboxEntry) => entry.event.parents.some((p) => this.fromPeers.has(eventKey(p))) } : {}),
+      },
       now,
       operationId,
     );
@@ -476,7 +520,7 @@ export class DocumentSync extends Emitter<SyncEvents> {
   /** After the server's state moved: note when this replica last matched it. */
   private afterServerChange(): void {
     this.emit('advanced', this.version);
-    const synced = this.state === 'joined' && this.outbox.size === 0 && this.doc.pendingCount === 0;
+    const synced = this.state === 'joined' && this.allConfirmed && this.doc.pendingCount === 0;
     if (synced) this.lastSynced = this.settings.now();
     if (synced && !this.inSync) {
       this.inSync = true;

@@ -41,6 +41,11 @@ export interface BatchLimits {
   readonly maxBytes: number;
   /** How long another tab's event is left for that tab to send. */
   readonly tabGraceMs: number;
+  /**
+   * An entry that may not be sent yet (it depends on a peer's event the server has not
+   * confirmed): the batch ends before it. Absent: nothing is held.
+   */
+  readonly held?: (entry: OutboxEntry) => boolean;
 }
 
 /** Room left in a message for everything but the events (type, docId, operationId, brackets). */
@@ -93,8 +98,13 @@ export class Outbox {
     let bytes = 0;
     let end = 0;
     let retryAt = Number.POSITIVE_INFINITY;
+    let held = false;
     for (const entry of this.entries.values()) {
       if (entry.inFlight !== undefined) continue;
+      if (limits.held !== undefined && limits.held(entry)) {
+        held = true;
+        break;
+      }
       if (prefix.length >= limits.maxEvents || bytes + entry.bytes + 1 > maxBytes) break;
       prefix.push(entry);
       bytes += entry.bytes + 1;
@@ -103,6 +113,7 @@ export class Outbox {
       else retryAt = Math.min(retryAt, dueAt);
     }
     if (prefix.length === 0) {
+      if (held) return { kind: 'empty' };
       const first = this.entries.values().next().value;
       if (first !== undefined && first.inFlight === undefined) return { kind: 'too_big', entry: first };
       return { kind: 'empty' };

@@ -1,0 +1,38 @@
+/**
+ * The Node peer-connection factory: werift's RTCPeerConnection (pure TypeScript, no native
+ * build), which implements the standard API subset PeerConnectionLike names. Only
+ * `@tandem/client/node` exports it, so browser bundles never pull werift in.
+ */
+import { RTCPeerConnection } from 'werift';
+import type { PeerConnectionFactory, PeerConnectionLike } from './peer-connection.js';
+
+export interface WeriftPeerConnectionOptions {
+  /**
+   * Gather and pair only 127.0.0.1 candidates: peers on one machine (tests, benchmarks) then
+   * never send a packet off the loopback interface. Default false.
+   */
+  readonly loopbackOnly?: boolean;
+}
+
+/** A PeerConnectionFactory backed by werift, for `p2p.peerConnection` in Node. */
+export function weriftPeerConnection(options: WeriftPeerConnectionOptions = {}): PeerConnectionFactory {
+  return (config) => {
+    const pc = new RTCPeerConnection({
+      // Always explicit: werift's own default would reach out to a public STUN server.
+      iceServers: config.iceServers.map((s) => ({
+        urls: typeof s.urls === 'string' ? s.urls : [...s.urls],
+        ...(s.username !== undefined ? { username: s.username } : {}),
+        ...(s.credential !== undefined ? { credential: s.credential } : {}),
+      })),
+      ...(options.loopbackOnly === true
+        ? {
+            iceUseIpv6: false,
+            iceAdditionalHostAddresses: ['127.0.0.1'],
+            iceFilterCandidatePair: (pair: { readonly remoteCandidate: { readonly host: string } }) => pair.remoteCandidate.host === '127.0.0.1',
+          }
+        : {}),
+    });
+    // werift implements the standard members PeerConnectionLike lists; its own typings are wider.
+    return pc as unknown as PeerConnectionLike;
+  };
+}
