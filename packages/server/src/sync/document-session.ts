@@ -4,7 +4,10 @@
  *
  * Writes are serialized per document. An event batch is first merged into the replica (which
  * validates it and leaves everything untouched on error), then committed to storage, and only then
- * acknowledged and broadcast: nothing acknowledged is ever lost. If the commit fails, the replica is
+ * acknowledged and broadcast: nothing acknowledged is ever lost. Submissions that arrive while a
+ * commit is in flight form the next group: merged together (one replay of their concurrent region,
+ * see merge-together.ts) when they may be, else one by one, and stored in one append (the store
+ * also shares one transaction among documents). If the commit fails, the replica is
  * ahead of storage, so the session is marked failed and the registry drops it; clients rejoin and
  * resend their unacknowledged events, which is safe because events are deduplicated by id.
  *
@@ -23,7 +26,9 @@ import type { DocId, Event, EventId, JsonValue, TextOp } from '@tandem/core';
 import type { ServerMessage } from '@tandem/protocol';
 import type { AppendResult, DocStore, StoredEvent } from '../storage/doc-store.js';
 import { AgentBindings } from './agent-bindings.js';
-import { sendCommit } from './fanout.js';
+import { sendCommit, sendEvents, sendOt } from './fanout.js';
+import { checkMapValues } from './map-values.js';
+import { canMergeTogether, MergeSplitError, mergeTogether } from './merge-together.js';
 import { SessionFailedError, StorageReadError } from './session-errors.js';
 import { CatchUps, takeOvertaken, takeStoredAfter } from './stored-order.js';
 import type { CommitResult, Prepared, ReplicaContext } from './stored-order.js';
@@ -352,13 +357,7 @@ export class DocumentSession {
    */
   private async prepare(from: SessionClient | undefined, events: readonly Event[], serverUser: string | undefined, first: boolean): Promise<Prepared> {
     if (this.failure !== undefined) throw new SessionFailedError(`document ${this.docId} is reloading after a storage failure`);
-    for (const e of events) {
-      // The protocol refuses such strings in what servers send (session_joined maps): stored,
-      // one would make the document impossible to join for every plain OT client.
-      if (e.change.type === 'map_set' && hasLoneSurrogate(e.change.value)) {
-        throw new TandemError('ERR_INVALID_EVENT', `map value of event ${JSON.stringify(e.id.agent)}:${e.id.seq} contains an unpaired UTF-16 surrogate`);
-      }
-    }
+    checkMapValues(events);
     const author = from?.userId ?? serverUser ?? SERVER_USER;
     await this.bindings.check(author, events, (e) => this.doc.has(e.id));
     let result;
@@ -378,9 +377,11 @@ export class DocumentSession {
   /**
    * Commits prepared submissions to storage in one append (one transaction, one disk sync), then
    * acknowledges and broadcasts each in order. If the append fails the replica is ahead of storage:
-   * the session is marked failed and every submission of the group is refused.
+   * the session is marked failed and every submission of the group is refused. `merged`: the group
+   * was merged in one receive (its changes are the whole group's), so plain-OT clients get one
+   * operation at the group's last version and the versions inside it have no exact OT form.
    */
-  private async persist(group: readonly Prepared[]): Promise<CommitResult[]> {
+  private async persist(group: readonly Prepared[], merged = false): Promise<CommitResult[]> {
     const all = group.flatMap((p) => p.applied);
     if (all.length === 0) return group.map((p) => ({ version: this.headVersion, duplicates: p.duplicates, applied: 0 }));
     const before = this.headVersion;
@@ -404,11 +405,22 @@ export class DocumentSession {
       for (const e of p.applied) version = Math.max(version, versionOf.get(`${e.id.seq}\u0000${e.id.agent}`) ?? version);
       this.headVersion = version;
       this.window.record(p.applied);
+      results.push({ version, duplicates: p.duplicates, applied: p.applied.length });
+      if (merged) {
+        sendEvents(this.clients.values(), p.from === undefined ? [] : [p.from], this.docId, version, p.author, p.applied);
+        continue;
+      }
       const textOps = perTextOps(p.changes);
       this.window.addOt(version, textOps);
       sendCommit(this.clients.values(), p.from === undefined ? [] : [p.from], this.docId, version, p.author, p.applied, textOps);
       this.options.onCommit?.(this, p.applied.length, textOps, 'local');
-      results.push({ version, duplicates: p.duplicates, applied: p.applied.length });
+    }
+    if (merged) {
+      const textOps = perTextOps(group.flatMap((p) => p.changes));
+      this.window.addOt(this.headVersion, textOps);
+      this.window.blur(before, this.headVersion);
+      sendOt(this.clients.values(), [], this.docId, this.headVersion, group[group.length - 1]!.author, textOps);
+      this.options.onCommit?.(this, all.length, textOps, 'local');
     }
     this.headVersion = Math.max(this.headVersion, appended.head);
     this.lastActivity = Date.now();
@@ -459,8 +471,14 @@ export class DocumentSession {
   /** Takes every waiting submission and commits them together (group commit). */
   private async flushSubmissions(): Promise<void> {
     this.flushScheduled = false;
-    const waiting = this.waiting.splice(0);
+    let waiting = this.waiting.splice(0);
     await this.catchUpIfBehind();
+    // Several events-mode submissions on a single node: merged in one receive when they cannot
+    // interact (see merge-together.ts). Plain-OT senders and cluster catch-ups take the path below.
+    if (waiting.length > 1 && this.options.clustered !== true && this.failure === undefined && waiting.every((s) => s.from?.mode !== 'ot')) {
+      waiting = await this.checkEach(waiting);
+      if (waiting.length > 1 && (await this.flushMerged(waiting))) return;
+    }
     const prepared: { sub: Submission; p: Prepared }[] = [];
     const later: Submission[] = [];
     for (const sub of waiting) {
@@ -489,6 +507,59 @@ export class DocumentSession {
   }
 
   /**
+   * The checks prepare() makes before merging, for each submission: those that fail are refused
+   * here; the others are returned.
+   */
+  private async checkEach(waiting: readonly Submission[]): Promise<Submission[]> {
+    const passed: Submission[] = [];
+    for (const sub of waiting) {
+      try {
+        checkMapValues(sub.events);
+        await this.bindings.check(sub.from?.userId ?? SERVER_USER, sub.events, (e) => this.doc.has(e.id));
+        passed.push(sub);
+      } catch (err) {
+        sub.reject(err);
+      }
+    }
+    return passed;
+  }
+
+  /**
+   * Merges checked submissions in one receive and commits them as a group. False, with nothing
+   * done, when they may not be merged together or the replica refused one of them (the caller then
+   * merges them one by one, which names the culprit and keeps the others).
+   */
+  private async flushMerged(waiting: readonly Submission[]): Promise<boolean> {
+    const batches = waiting.map((s) => s.events);
+    if (!canMergeTogether(this.doc, batches)) return false;
+    let merged;
+    try {
+      merged = mergeTogether(this.doc, batches);
+    } catch (err) {
+      if (!(err instanceof MergeSplitError)) return false;
+      const failed = this.fail(err);
+      for (const sub of waiting) sub.reject(failed);
+      return true;
+    }
+    const last = waiting.length - 1;
+    const prepared: Prepared[] = waiting.map((s, i) => ({
+      from: s.from,
+      author: s.from?.userId ?? SERVER_USER,
+      applied: merged.applied[i]!,
+      // The group's changes are one sequence; kept on its last member so flatMap yields them once.
+      changes: i === last ? merged.changes : [],
+      duplicates: 0,
+    }));
+    try {
+      const results = await this.persist(prepared, true);
+      waiting.forEach((s, i) => s.resolve(results[i]!));
+    } catch (err) {
+      for (const s of waiting) s.reject(err);
+    }
+    return true;
+  }
+
+  /**
    * The encoded replica and the server version it stands for, consistent with each other. Encoded
    * with the fast codec: snapshots are written often, on the document's write path.
    */
@@ -512,14 +583,6 @@ export class DocumentSession {
   async drain(): Promise<void> {
     await this.queue;
   }
-}
-
-/** True when a string or key anywhere in the value has an unpaired UTF-16 surrogate. */
-function hasLoneSurrogate(value: JsonValue): boolean {
-  if (typeof value === 'string') return /\p{Cs}/u.test(value);
-  if (value === null || typeof value !== 'object') return false;
-  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
-  return Object.entries(value).some(([k, v]) => /\p{Cs}/u.test(k) || hasLoneSurrogate(v));
 }
 
 /** Thrown by prepare() when events need a catch-up that must wait for the next group. */
