@@ -88,6 +88,35 @@ describe('p2p: sync over data channels', () => {
     }
   });
 
+  test('a peer event held for its parents still ends in a synced state (regression: whenSynced hung)', { timeout: 60_000 }, async () => {
+    const rng = new Rng(testSeed('p2p buffered'));
+    const peers = new CuttablePeers();
+    const docId = 'p2p-buffered';
+    await server.share(docId, 'ann', ['ann', 'bob']);
+    const bobProxy = await FaultProxy.start(server.port, rng);
+    const ann = makeClient(server.url, 'ann', { ...PATIENT, p2p: testP2P(peers.factory), random: rng.fork() });
+    const bob = makeClient(bobProxy.url, 'bob', { ...PATIENT, p2p: testP2P(peers.factory), random: rng.fork() });
+    try {
+      const a = await ann.open(docId);
+      const b = await bob.open(docId);
+      await Promise.all([a.whenSynced(10_000), b.whenSynced(10_000)]);
+      await waitForMesh([ann, bob]);
+      // Bob's server path stalls and ann's first event is lost on the link: her second reaches bob
+      // over P2P without its parent, and waits there.
+      bobProxy.stall(2_000);
+      peers.dropNext(1, (frame) => frame.startsWith('{"k":"ev"'));
+      a.text().insert(0, 'a');
+      a.text().insert(1, 'b');
+      await waitUntil('bob holds ann’s second event, waiting for its parent', () => b.replica.pendingCount === 1, { timeoutMs: 1_500 });
+      assert.equal(b.synced, false);
+      await b.whenSynced(15_000);
+      assert.equal(b.text().toString(), 'ab');
+    } finally {
+      await Promise.all([ann.close(), bob.close()]);
+      await bobProxy.stop();
+    }
+  });
+
   for (const n of [2, 4]) {
     test(`${n} peers: seeded random edits over a full mesh converge`, { timeout: 120_000 }, async () => {
       const rng = new Rng(testSeed(`p2p mesh of ${n}`));

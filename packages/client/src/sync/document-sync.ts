@@ -225,13 +225,15 @@ export class DocumentSync extends Emitter<SyncEvents> {
     const fresh = events.filter((e) => !this.doc.has(e.id)).map((e) => eventKey(e.id));
     const result = this.doc.receive(events, { buffer: true });
     for (const key of fresh) this.fromPeers.add(key);
+    // Held beyond what the server confirmed (applied, or buffered for their parents): not in sync
+    // until the server has them, and the 'synced' that ends this must be announced.
+    if (fresh.length > 0) this.inSync = false;
     let applied = 0;
     for (const e of result.applied) {
       if (this.fromPeers.has(eventKey(e.id))) applied++;
       // Another source's event that waited here for these parents.
-      else if (!this.fromPeers.has(eventKey(e.id)) && !this.replicas.isConfirmed(e.id) && this.outbox.add(e, 'tab', this.settings.monotonic())) this.outboxChanged();
+      else if (!this.replicas.isConfirmed(e.id) && this.outbox.add(e, 'tab', this.settings.monotonic())) this.outboxChanged();
     }
-    if (applied > 0) this.inSync = false;
     return applied;
   }
 

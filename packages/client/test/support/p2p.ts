@@ -11,10 +11,25 @@ export class CuttablePeers {
   private readonly inner = weriftPeerConnection({ loopbackOnly: true });
   private readonly channels = new Set<DataChannelLike>();
   private dropping = false;
+  private readonly drops: { count: number; readonly match: (frame: string) => boolean }[] = [];
+
+  /** Whether a frame being sent is to be lost. */
+  private drop(frame: string): boolean {
+    if (this.dropping) return true;
+    const rule = this.drops.find((d) => d.count > 0 && d.match(frame));
+    if (rule === undefined) return false;
+    rule.count--;
+    return true;
+  }
 
   /** Frames are dropped both ways while true (channels stay open; new ones never open). */
   blackhole(on: boolean): void {
     this.dropping = on;
+  }
+
+  /** Drops the next `count` frames sent whose text `match` accepts (one lost message, not a dead path). */
+  dropNext(count: number, match: (frame: string) => boolean): void {
+    this.drops.push({ count, match });
   }
 
   /** Closes every channel made so far. */
@@ -78,7 +93,7 @@ export class CuttablePeers {
         return ch.bufferedAmount;
       },
       send(data) {
-        if (!self.dropping) ch.send(data);
+        if (!self.drop(data)) ch.send(data);
       },
       close: () => ch.close(),
       get onopen() {
