@@ -275,6 +275,27 @@ describe('PresenceRoom throttling', () => {
     assert.deepEqual(inbox('b1'), [{ type: 'user_left', scope: 'doc', id: 'doc-1', userId: 'alice' }]);
     assert.equal(time.pending, 0);
   });
+
+  it('a joiner ends on the latest state when a change waiting for the budget is undone before it is due', () => {
+    const { time, room, log } = setup();
+    room.join('a1', alice, { activity: 'editing' });
+    room.join('b1', bob);
+    // Within the budget alice's join spent: this change waits.
+    room.update('a1', { activity: 'reviewing' });
+    assert.equal(time.pending, 1);
+    const joined = room.join('c1', carol);
+    assert.ok(joined.ok);
+    // Undone before the coalesced flush: the flush finds nothing new to tell anyone.
+    room.update('a1', { activity: 'editing' });
+    time.advance(1_000);
+    // What carol sees: her join answer, then whatever was sent to her.
+    let seen = joined.peers.find((p) => p.userId === 'alice');
+    for (const d of log) {
+      if (d.to === 'c1' && (d.message.type === 'presence' || d.message.type === 'user_joined') && d.message.peer.userId === 'alice') seen = d.message.peer;
+    }
+    assert.equal(seen?.activity, 'editing');
+    assert.equal(peerOf(room, 'c1', 'alice').activity, 'editing');
+  });
 });
 
 describe('PresenceRoom cursors', () => {

@@ -10,6 +10,16 @@
  * our own outage), which replace what was known of that node; and node liveness: a node silent for
  * the timeout is dead and its members leave (with the usual `user_left` to local clients).
  *
+ * A snapshot read takes a while, and relays keep arriving meanwhile, on another connection: they
+ * may be older or newer than what the read returns. So every relay of the room heard during the
+ * read is kept and, once the snapshot is in, replayed on it in order. A node saves an entry before
+ * it publishes the change, so the snapshot holds at least everything heard before the read began;
+ * a replayed relay the snapshot already holds may take a field back for a moment, but every relay
+ * after it is either replayed too or still to come, so the member ends on its latest state.
+ * Keeping the live state of those members instead would lose a member the read was meant to bring
+ * in: an update of a member not known here yet (its node was just judged dead, or the room just
+ * opened here) cannot be applied when it arrives, and only the snapshot can say who that member is.
+ *
  * Cursors are offsets at a server version. A relayed cursor names its version: if this node's
  * replica is further, the cursor is moved through the edits in between; if it is behind, the cursor
  * waits until the replica catches up, so it never points into text this node has not seen.
@@ -36,11 +46,10 @@ export interface PresenceRelayDeps {
   readonly logger: Logger;
 }
 
-/** What is known of a remote member's last relay: newer than a snapshot read means keep it. */
-interface Seen {
-  readonly tick: number;
-  readonly gone: boolean;
-  readonly at: number;
+/** The relays of one room heard while a snapshot read of it is in flight (see the header). */
+interface Capture {
+  readonly key: string;
+  readonly relays: Relay[];
 }
 
 interface PendingCursor {
@@ -49,8 +58,6 @@ interface PendingCursor {
   readonly cursor: CursorRange;
   readonly version: number;
 }
-
-const TOMBSTONE_MS = 60_000;
 
 export class PresenceRelay implements PresenceObserver {
   private hubRef: PresenceHub | undefined;
@@ -61,8 +68,8 @@ export class PresenceRelay implements PresenceObserver {
   /** Remote members by room key, and the rooms of each remote member. */
   private readonly roomMembers = new Map<string, Set<string>>();
   private readonly memberRooms = new Map<string, Set<string>>();
-  private readonly seen = new Map<string, Seen>();
-  private tick = 0;
+  /** Snapshot reads in flight. */
+  private readonly captures = new Set<Capture>();
   private readonly activeSince = new Set<string>();
   private readonly pendingCursors = new Map<string, PendingCursor[]>();
   private readonly peers = new PeerTable();
@@ -171,7 +178,7 @@ export class PresenceRelay implements PresenceObserver {
     const key = roomKey(room);
     if (!this.rooms.has(key)) return;
     const member = `${m.node}/${m.conn}`;
-    if (m.kind !== 'event') this.seen.set(member, { tick: ++this.tick, gone: m.kind === 'leave', at: Date.now() });
+    if (m.kind !== 'event') for (const c of this.captures) if (c.key === key) c.relays.push(m);
     switch (m.kind) {
       case 'join':
         this.applyMember(room, member, m.user, m.state, m.cursorVersion);
@@ -259,32 +266,35 @@ export class PresenceRelay implements PresenceObserver {
   }
 
   /**
-   * Replaces what is known of `nodes` (all live ones when undefined) in a room by their snapshots.
-   * Members relayed since the read began are newer than the snapshot and are left alone.
+   * Replaces what is known of `nodes` (all live ones when undefined) in a room by their snapshots,
+   * with the relays heard during the read replayed on them (see the header).
    */
   async hydrate(room: RoomRef, nodes: readonly string[] | undefined): Promise<void> {
-    const start = this.tick;
+    const key = roomKey(room);
+    const capture: Capture = { key, relays: [] };
+    this.captures.add(capture);
     let snapshots: Map<string, PresenceEntry[]>;
     try {
       snapshots = await this.deps.bus.loadPresence(room, nodes);
     } catch (err) {
       this.deps.logger.warn({ err, room }, 'presence snapshots could not be read');
       return;
+    } finally {
+      this.captures.delete(capture);
     }
-    const key = roomKey(room);
     if (!this.rooms.has(key)) return;
-    const newer = (member: string): boolean => (this.seen.get(member)?.tick ?? -1) > start;
     for (const [node, entries] of snapshots) {
       this.peers.expect(node, Date.now());
-      const present = new Set<string>();
-      for (const e of entries) {
-        const member = `${node}/${e.conn}`;
-        present.add(member);
-        if (!newer(member)) this.applyMember(room, member, e.user, e.state, e.cursorVersion);
+      const known = new Map<string, PresenceEntry | undefined>(entries.map((e) => [`${node}/${e.conn}`, e]));
+      for (const m of capture.relays) {
+        if (m.node !== node) continue;
+        const member = `${node}/${m.conn}`;
+        known.set(member, replay(known.get(member), m));
       }
       for (const member of [...(this.roomMembers.get(key) ?? [])]) {
-        if (member.startsWith(`${node}/`) && !present.has(member) && !newer(member)) this.removeMember(room, member);
+        if (member.startsWith(`${node}/`) && known.get(member) === undefined) this.removeMember(room, member);
       }
+      for (const [member, e] of known) if (e !== undefined) this.applyMember(room, member, e.user, e.state, e.cursorVersion);
     }
   }
 
@@ -319,7 +329,6 @@ export class PresenceRelay implements PresenceObserver {
       this.dropNode(node);
       this.peers.forget(node);
     }
-    for (const [member, s] of this.seen) if (now - s.at > TOMBSTONE_MS && (s.gone || !this.memberRooms.has(member))) this.seen.delete(member);
   }
 
   private dropNode(node: string): void {
@@ -339,6 +348,28 @@ export class PresenceRelay implements PresenceObserver {
       if (member.endsWith(`/${conn}`)) return member.slice(0, member.indexOf('/'));
     }
     return undefined;
+  }
+}
+
+/**
+ * A member's snapshot entry (undefined: not there) after one more relay of it, as its node's own
+ * entry changed when it published the relay (see `joined`, `updated`, `left`). An update of a
+ * member that is not there changes nothing: the member joined before the read began (a later join
+ * is replayed first), so a snapshot without it was read after it left.
+ */
+function replay(entry: PresenceEntry | undefined, m: Relay): PresenceEntry | undefined {
+  switch (m.kind) {
+    case 'join':
+      return { conn: m.conn, user: m.user, state: { ...m.state }, ...(m.cursorVersion !== undefined ? { cursorVersion: m.cursorVersion } : {}) };
+    case 'update': {
+      if (entry === undefined) return undefined;
+      const state: PresenceState = { ...entry.state, ...definedFields(m.state) };
+      return { ...entry, state, ...(m.cursorVersion !== undefined ? { cursorVersion: m.cursorVersion } : {}) };
+    }
+    case 'leave':
+      return undefined;
+    case 'event':
+      return entry;
   }
 }
 

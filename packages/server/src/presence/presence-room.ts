@@ -69,7 +69,8 @@ export class PresenceRoom {
   /**
    * Adds a connection of `user`. Others hear `user_joined` unless the user was already here on
    * another connection (then at most a `presence` if the combined peer changed) or is invisible.
-   * Joining again on the same connection is an update. Returns the peers the joiner should see.
+   * Joining again on the same connection is an update. Returns the peers the joiner should see:
+   * what the others were last told (see `toldPeers`).
    */
   join(connectionId: string, user: PresenceUser, state: PresenceState = {}): PresenceResult<{ readonly peers: PresencePeer[] }> {
     if (this.closed) throw new Error(`presence ${this.scope} ${JSON.stringify(this.id)} is closed`);
@@ -77,7 +78,7 @@ export class PresenceRoom {
     if (existing !== undefined) {
       if (existing.user.id !== user.id) return failure('BAD_MESSAGE', 'connection already joined as another user');
       const updated = this.update(connectionId, state);
-      return updated.ok ? { ok: true, peers: this.peers(connectionId) } : updated;
+      return updated.ok ? { ok: true, peers: this.toldPeers(connectionId) } : updated;
     }
     if (this.connections.size >= this.settings.maxMembers) {
       return failure('LIMIT_EXCEEDED', `presence ${this.scope} is full (${this.settings.maxMembers} connections)`);
@@ -109,7 +110,7 @@ export class PresenceRoom {
     this.connections.set(connectionId, conn);
     if (isVisible(owner)) this.book.touch(owner, now, false);
     this.changed(conn);
-    return { ok: true, peers: this.peers(connectionId) };
+    return { ok: true, peers: this.toldPeers(connectionId) };
   }
 
   /** Removes a connection; others hear `user_left` when it was the user's last. False if unknown. */
@@ -185,13 +186,29 @@ export class PresenceRoom {
   }
 
   /**
-   * Everyone the room knows: visible live users, then remembered members (persisted or gone since)
-   * as 'offline' with their last-seen time, most recent first. An invisible live user appears as
-   * offline with the time from before they hid, exactly as if they had not come.
+   * What every connection in the room was last told about the visible users (one per user, without
+   * the asking connection's own user): the view a joiner starts from. Not the current truth: a
+   * change still waiting for its throttle is sent as the difference from what was told, and may be
+   * undone before it is due (then nothing is sent); a joiner given the truth would keep the change.
+   */
+  private toldPeers(forConnection?: string): PresencePeer[] {
+    const self = forConnection === undefined ? undefined : this.connections.get(forConnection)?.user;
+    const out: PresencePeer[] = [];
+    for (const user of this.users.values()) {
+      if (user !== self && user.announced !== null && isVisible(user)) out.push(user.announced.peer);
+    }
+    return out;
+  }
+
+  /**
+   * Everyone the room knows, as a joiner should see it (see `toldPeers`): visible live users, then
+   * remembered members (persisted or gone since) as 'offline' with their last-seen time, most
+   * recent first. An invisible live user appears as offline with the time from before they hid,
+   * exactly as if they had not come.
    */
   members(): PresencePeer[] {
     const live = new Set<string>();
-    const out = this.peers();
+    const out = this.toldPeers();
     for (const peer of out) live.add(peer.userId);
     const offline: PresencePeer[] = [];
     for (const [userId, member] of this.book.entries()) {
