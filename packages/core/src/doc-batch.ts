@@ -2,12 +2,13 @@
  * Turns a batch of accepted events (already appended to the graph and op log) into the changes to
  * apply to the materialized state: events whose parents are the current version take the fast path
  * (their operation applies as is); runs of concurrent events go through the Eg-walker replay, which
+ * continues the replay state kept from the previous merge when it can (see ReplayCache), or else
  * starts from the last critical version instead of the beginning of history.
  */
 import { TandemError, CoreErrorCode } from './errors.js';
 import { sameFrontier } from './event-graph.js';
 import type { EventGraph, LvFrontier } from './event-graph.js';
-import { replayText } from './merge/eg-walker.js';
+import { ReplayCache } from './merge/replay-cache.js';
 import type { OpLog, Patch } from './op-log.js';
 
 /**
@@ -37,7 +38,8 @@ export function advanceFrontier(f: LvFrontier, lv: number, parents: readonly num
 /**
  * Computes the outputs of events `start..end-1` (consecutive LVs, topologically ordered), given the
  * frontier and text lengths before them. Throws ERR_BASE_LENGTH_MISMATCH for an operation that reaches
- * past the end of its text at its parents; the caller rolls back.
+ * past the end of its text at its parents; the caller rolls back. `cache` holds the replay states kept
+ * between merges (a throwaway one by default); after an error it is cleared.
  */
 export function computeBatch(
   graph: EventGraph,
@@ -46,6 +48,25 @@ export function computeBatch(
   start: number,
   end: number,
   textLength: (name: string) => number,
+  cache: ReplayCache = new ReplayCache(0),
+): { outputs: BatchOutput[]; frontier: number[] } {
+  try {
+    return computeOutputs(graph, log, frontier, start, end, textLength, cache);
+  } catch (err) {
+    // A failed replay may have left a kept state half-updated, and the caller drops the new events.
+    cache.clear();
+    throw err;
+  }
+}
+
+function computeOutputs(
+  graph: EventGraph,
+  log: OpLog,
+  frontier: LvFrontier,
+  start: number,
+  end: number,
+  textLength: (name: string) => number,
+  cache: ReplayCache,
 ): { outputs: BatchOutput[]; frontier: number[] } {
   const lengths = new Map<string, number>();
   const lengthOf = (name: string): number => lengths.get(name) ?? textLength(name);
@@ -86,18 +107,10 @@ export function computeBatch(
       groupFrontier = advanceFrontier(groupFrontier, lv, ps);
       lv++;
     } while (lv < end && !parentsAre(graph, lv, groupFrontier));
-    const { base, after } = graph.findCriticalBase([...current, ...external]);
+    const group = cache.beginGroup(graph, log, [...current, ...external], groupStart, lv);
     const byLv = new Map<number, { name: string; patches: Patch[] }>();
     for (const name of names) {
-      const patches = replayText({
-        graph,
-        log,
-        name,
-        base,
-        old: after,
-        fresh: [{ start: groupStart, end: lv }],
-        currentLength: lengthOf(name),
-      });
+      const patches = group.replay(name, lengthOf(name));
       let len = lengthOf(name);
       for (const [at, ps] of patches) {
         byLv.set(at, { name, patches: ps });

@@ -7,6 +7,7 @@
  * is rejected, and a batch is all-or-nothing: on any error the replica is left exactly as it was.
  */
 import { computeBatch } from './doc-batch.js';
+import { DEFAULT_MAX_KEPT_ITEMS, ReplayCache } from './merge/replay-cache.js';
 import { admitEvents } from './doc-admission.js';
 import type { Admission } from './doc-admission.js';
 import type { BatchOutput } from './doc-batch.js';
@@ -40,6 +41,13 @@ export interface DocOptions {
   readonly maxPending?: number;
   /** Undo grouping and depth. */
   readonly undo?: UndoOptions;
+  /**
+   * Most items (runs of characters) of merge state a text keeps between merges of concurrent events
+   * (default {@link DEFAULT_MAX_KEPT_ITEMS}; 0 keeps none). Kept state makes each merge cost the new
+   * events rather than the whole concurrent stretch of history; past the limit it is dropped and
+   * rebuilt when next needed.
+   */
+  readonly mergeStateLimit?: number;
 }
 
 /** Where a change came from. */
@@ -81,11 +89,13 @@ export class Doc {
   private readonly maxPending: number;
   private readonly listeners = new Set<ChangeListener>();
   private readonly undoManager: UndoManager;
+  private readonly replays: ReplayCache;
 
   constructor(options: DocOptions) {
     this.agent = toAgentId(options.agent);
     this.maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
     this.undoManager = new UndoManager(options.undo);
+    this.replays = new ReplayCache(options.mergeStateLimit ?? DEFAULT_MAX_KEPT_ITEMS);
   }
 
   // ----- reading -----
@@ -320,7 +330,7 @@ export class Doc {
     const savedPending = this.pending.size > 0 ? this.pending.clone() : undefined;
     try {
       const { accepted, duplicates } = admitEvents(this.admission(), checked, options.buffer === true);
-      const { outputs, frontier } = computeBatch(this.graph, this.log, this.frontier, startSize, this.graph.size, (name) => this.textLength(name));
+      const { outputs, frontier } = computeBatch(this.graph, this.log, this.frontier, startSize, this.graph.size, (name) => this.textLength(name), this.replays);
       // Nothing can fail from here on: apply.
       this.frontier = frontier;
       const changes: AppliedChange[] = [];

@@ -344,8 +344,11 @@ export class EventGraph {
    * descends from or equals — a critical version for that set — and returns the events after it.
    * Merging needs only to replay those events: everything at V is common ground. An entry of -1 in
    * `frontiers` stands for the root (an event with no parents), forcing the walk all the way back.
+   * With `maxEvents`, gives up (returns undefined) once more than that many events lie after the base.
    */
-  findCriticalBase(frontiers: LvFrontier): { base: number; after: LvSpan[] } {
+  findCriticalBase(frontiers: LvFrontier): { base: number; after: LvSpan[] };
+  findCriticalBase(frontiers: LvFrontier, maxEvents: number): { base: number; after: LvSpan[] } | undefined;
+  findCriticalBase(frontiers: LvFrontier, maxEvents = Infinity): { base: number; after: LvSpan[] } | undefined {
     const heap = new MaxHeap();
     const queued = new Set<number>();
     for (const lv of frontiers) {
@@ -355,7 +358,9 @@ export class EventGraph {
       }
     }
     const after: LvSpan[] = [];
+    let counted = 0;
     while (heap.size > 1) {
+      if (counted > maxEvents) return undefined;
       const lv = heap.pop();
       queued.delete(lv);
       const run = this.runOf(lv);
@@ -363,9 +368,11 @@ export class EventGraph {
       if (next >= run.lvStart) {
         // The next queued event is an ancestor inside this run: the walk continues from it.
         after.push({ start: next + 1, end: lv + 1 });
+        counted += lv - next;
         continue;
       }
       after.push({ start: run.lvStart, end: lv + 1 });
+      counted += lv + 1 - run.lvStart;
       // A run starting at the root descends from nothing but the root (-1): queue that.
       const parents = run.parents.length === 0 ? [-1] : run.parents;
       for (const p of parents) {
@@ -375,6 +382,7 @@ export class EventGraph {
         }
       }
     }
+    if (counted > maxEvents) return undefined;
     const base = heap.size === 1 ? heap.pop() : -1;
     after.sort((x, y) => x.start - y.start);
     return { base, after: mergeSpans(after) };

@@ -26,6 +26,7 @@ export {
 } from './text-op.js';
 export type { Bias, CheckOpOptions, OpComponent, Side, TextOp } from './text-op.js';
 export { Doc, DEFAULT_MAX_PENDING } from './doc.js';
+export { DEFAULT_MAX_KEPT_ITEMS } from './merge/replay-cache.js';
 export type { AppliedChange, ChangeListener, ChangeOrigin, DocOptions, ReceiveOptions, ReceiveResult } from './doc.js';
 export type { UndoOptions } from './undo-manager.js';
 export { checkEvent, checkEvents, eventToJSON } from './encoding/json-event.js';

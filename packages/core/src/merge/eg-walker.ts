@@ -12,36 +12,17 @@
  */
 import { TandemError, CoreErrorCode } from '../errors.js';
 import { sameFrontier } from '../event-graph.js';
-import type { EventGraph, LvFrontier, LvSpan } from '../event-graph.js';
+import type { EventGraph, LvFrontier } from '../event-graph.js';
 import type { OpLog, Patch } from '../op-log.js';
 import { ItemList, INSERTED, NOT_INSERTED, PLACEHOLDER } from './item-list.js';
 import type { Item } from './item-list.js';
 
-export interface ReplayInput {
-  readonly graph: EventGraph;
-  readonly log: OpLog;
-  /** Text being merged. */
-  readonly name: string;
-  /** The critical base version (an LV) every replayed event descends from; -1 for the empty root. */
-  readonly base: number;
-  /** Events the replica already has after `base`, ascending; replayed silently. */
-  readonly old: readonly LvSpan[];
-  /** Events being merged, ascending, all after every old event. */
-  readonly fresh: readonly LvSpan[];
-  /** Length of the text at the replica's current version (before the fresh events). */
-  readonly currentLength: number;
-}
-
 /**
- * Replays and returns, for each fresh event touching the text, the patches (`[pos, del, ins]`, applied
- * in order) that bring the current text up to date. Throws ERR_BASE_LENGTH_MISMATCH when a fresh
- * event's operation reaches past the end of the text at its parents.
+ * The replay state of one text from a critical base version. It can outlive one merge (see
+ * ReplayCache): as long as every later event descends from `base`, replaying more events in LV order
+ * continues it exactly as a replay from scratch over the same events would.
  */
-export function replayText(input: ReplayInput): Map<number, Patch[]> {
-  return new TextReplay(input).run();
-}
-
-class TextReplay {
+export class TextReplay {
   private readonly list = new ItemList();
   /** Per replayed event: its inserted id ranges and the id ranges it deleted, as flat [start, len] pairs. */
   private readonly inserted = new Map<number, number[]>();
@@ -49,30 +30,50 @@ class TextReplay {
   private prepFrontier: LvFrontier;
   /** Length of the text at the base version, known once the old events have been replayed. */
   private baseLength = 0;
-  private readonly out = new Map<number, Patch[]>();
 
-  constructor(private readonly input: ReplayInput) {
-    this.prepFrontier = input.base < 0 ? [] : [input.base];
+  /**
+   * @param name the text replayed
+   * @param base the critical version the replay starts from (an LV, -1 for the root)
+   */
+  constructor(
+    readonly name: string,
+    readonly base: number,
+  ) {
+    this.prepFrontier = base < 0 ? [] : [base];
   }
 
-  run(): Map<number, Patch[]> {
-    const { graph, log, name } = this.input;
-    for (const span of this.input.old) {
-      for (let lv = span.start; lv < span.end; lv++) this.step(lv, graph, log, name, false);
-    }
-    // The effect state now shows the current text: that fixes the base text's length.
-    this.baseLength = this.input.currentLength - (this.list.effTotal - PLACEHOLDER);
-    for (const span of this.input.fresh) {
-      for (let lv = span.start; lv < span.end; lv++) this.step(lv, graph, log, name, true);
-    }
-    return this.out;
+  /** Items in the state: a measure of its memory and of the cost of each step. */
+  get itemCount(): number {
+    return this.list.itemCount;
   }
 
-  private step(lv: number, graph: EventGraph, log: OpLog, name: string, emit: boolean): void {
+  /** Replays events [start, end) that are already part of the current text (no output). */
+  replayOld(graph: EventGraph, log: OpLog, start: number, end: number): void {
+    for (let lv = start; lv < end; lv++) this.step(lv, graph, log, this.name, false);
+  }
+
+  /**
+   * Called once, after the old events of a new replay: the effect state now shows the current text,
+   * which fixes the length of the text at the base version.
+   */
+  setCurrentLength(length: number): void {
+    this.baseLength = length - (this.list.effTotal - PLACEHOLDER);
+  }
+
+  /**
+   * Replays one new event and returns the patches that apply it to the current text (undefined when
+   * it does not edit this text). Throws ERR_BASE_LENGTH_MISMATCH when its op reaches past the end of
+   * the text at its parents; the state is then unusable.
+   */
+  replayFresh(graph: EventGraph, log: OpLog, lv: number): Patch[] | undefined {
+    return this.step(lv, graph, log, this.name, true);
+  }
+
+  private step(lv: number, graph: EventGraph, log: OpLog, name: string, emit: boolean): Patch[] | undefined {
     const parents = graph.parentsOf(lv);
-    if (!sameFrontier(parents, this.prepFrontier)) this.movePrepare(parents);
+    if (!sameFrontier(parents, this.prepFrontier)) this.movePrepare(graph, parents);
     this.prepFrontier = [lv];
-    if (log.textNameOf(lv) !== name) return;
+    if (log.textNameOf(lv) !== name) return undefined;
     const patches: Patch[] | undefined = emit ? [] : undefined;
     let lengthAtParents = this.list.prepTotal - PLACEHOLDER + this.baseLength;
     log.forEachPatch(lv, (pos, del, ins) => {
@@ -87,12 +88,12 @@ class TextReplay {
       if (ins.length > 0) this.insertAt(lv, pos, ins, graph, patches);
       lengthAtParents += ins.length - del;
     });
-    if (patches !== undefined && patches.length > 0) this.out.set(lv, patches);
+    return patches;
   }
 
   /** Retreats the events in the prepare version but not in `parents`, advances the reverse. */
-  private movePrepare(parents: LvFrontier): void {
-    const { aOnly, bOnly } = this.input.graph.diff(this.prepFrontier, parents);
+  private movePrepare(graph: EventGraph, parents: LvFrontier): void {
+    const { aOnly, bOnly } = graph.diff(this.prepFrontier, parents);
     for (let i = aOnly.length - 1; i >= 0; i--) {
       const s = aOnly[i]!;
       for (let lv = s.end - 1; lv >= s.start; lv--) this.retreat(lv);

@@ -6,8 +6,8 @@
  *
  * Character ids: [0, PLACEHOLDER) stand for the text at the replay's base version, which every replayed
  * event already sees (the "placeholder"); ids from PLACEHOLDER up are given to characters inserted
- * during the replay. The state is thrown away when the merge ends: steady state keeps no per-character
- * metadata.
+ * during the replay. The state lives only as long as the replica's ReplayCache keeps it (between
+ * merges while events stay concurrent): steady state keeps no per-character metadata.
  */
 
 /** Length of the placeholder: longer than any text, and exact in doubles. */
@@ -57,6 +57,8 @@ export class ItemList {
   prepTotal = PLACEHOLDER;
   /** Characters not deleted in the effect state, placeholder included. */
   effTotal = PLACEHOLDER;
+  /** Items in the list (the placeholder included). */
+  itemCount = 1;
 
   constructor() {
     const chunk: Chunk = { items: [], prepLen: PLACEHOLDER, effLen: PLACEHOLDER, index: 0 };
@@ -127,6 +129,7 @@ export class ItemList {
       chunk: item.chunk,
     };
     item.len = at;
+    this.itemCount++;
     const r = this.rangeOf(item.id);
     r.pieces.splice(this.pieceIndex(r, item.id) + 1, 0, right);
     const items = item.chunk.items;
@@ -153,6 +156,7 @@ export class ItemList {
     }
     item.chunk = chunk;
     chunk.items.splice(idx, 0, item);
+    this.itemCount++;
     if (item.prep === INSERTED) {
       chunk.prepLen += item.len;
       this.prepTotal += item.len;
