@@ -26,6 +26,12 @@ runDocStoreContract('SQLite', () => openStore(`sqlite:${contractPath}`), async (
   rmSync(dir, { recursive: true, force: true });
 });
 
+// The same contract with commits on the calling thread instead of the writer thread.
+const inlineDir = mkdtempSync(join(tmpdir(), 'tandem-storage-inline-'));
+runDocStoreContract('SQLite, commits on the calling thread', async () => SqliteStore.open(join(inlineDir, 'inline.db'), { writerThread: false }), async () => {
+  rmSync(inlineDir, { recursive: true, force: true });
+});
+
 describe('SqliteStore specifics', () => {
   const ownDir = mkdtempSync(join(tmpdir(), 'tandem-storage-sqlite-'));
   after(() => rmSync(ownDir, { recursive: true, force: true }));

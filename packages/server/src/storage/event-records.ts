@@ -32,11 +32,6 @@ export interface EventRecord {
   readonly payload: string;
 }
 
-/** A new row of the log: a record and the version it gets. */
-export interface NewEventRow extends EventRecord {
-  readonly version: number;
-}
-
 /**
  * JSON text with object keys sorted (by code unit), so equal values give equal text whatever
  * order their keys were built in. Keys are only ever read and written as strings, so keys like
@@ -112,8 +107,12 @@ export function idKey(agent: string, seq: number): string {
   return `${seq}:${agent}`;
 }
 
-export interface AppendPlan {
-  readonly rows: readonly NewEventRow[];
+/** What planAppend needs of a record (a store may carry more, e.g. the event itself). */
+export type PlannedRecord = Pick<EventRecord, 'agent' | 'seq' | 'payload'>;
+
+export interface AppendPlan<R extends PlannedRecord = EventRecord> {
+  /** The new rows: the records with the versions they get. */
+  readonly rows: readonly (R & { readonly version: number })[];
   readonly duplicates: number;
   readonly head: number;
 }
@@ -124,9 +123,9 @@ export interface AppendPlan {
  * first. Pure, so both stores share it; they call it while holding the document's write lock.
  * @throws TandemError ERR_CONFLICTING_EVENT if any id is stored (or repeated) with another payload.
  */
-export function planAppend(records: readonly EventRecord[], storedPayloads: ReadonlyMap<string, string>, head: number): AppendPlan {
+export function planAppend<R extends PlannedRecord>(records: readonly R[], storedPayloads: ReadonlyMap<string, string>, head: number): AppendPlan<R> {
   const seen = new Map(storedPayloads);
-  const rows: NewEventRow[] = [];
+  const rows: (R & { readonly version: number })[] = [];
   let duplicates = 0;
   let next = head;
   for (const r of records) {
@@ -141,7 +140,7 @@ export function planAppend(records: readonly EventRecord[], storedPayloads: Read
     } else {
       throw new TandemError(
         CoreErrorCode.ConflictingEvent,
-        `event ${eventIdToString(r.event.id)} is already stored with a different payload; nothing of this batch was stored`,
+        `event ${r.agent}:${r.seq} is already stored with a different payload; nothing of this batch was stored`,
       );
     }
   }

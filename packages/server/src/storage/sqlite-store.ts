@@ -3,9 +3,10 @@
  * readers run while one writer commits; `synchronous = FULL` makes every commit reach the disk
  * before the call resolves, so an acknowledged event survives a crash or power loss. Several
  * processes may open the same file: writes take SQLite's write lock up front (BEGIN IMMEDIATE)
- * and wait for it up to the busy timeout. better-sqlite3 is synchronous; validation happens before
- * the lock is taken, and the writes of one event-loop turn, whatever their documents, share one
- * transaction and one disk sync (SqliteWriteBatch), each under its own savepoint.
+ * and wait for it up to the busy timeout. better-sqlite3 is synchronous: reads run on the calling
+ * thread; writes are validated there, then queued (sqlite-writer.ts) and committed in batches
+ * whatever their documents, one transaction and one disk sync per batch, each write under its own
+ * savepoint, on a writer thread for a database file so the disk never blocks the event loop.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -26,15 +27,23 @@ import type {
   Snapshot,
   StoredEvent,
 } from './doc-store.js';
-import { fromRow, idKey, planAppend, storedPayload, toRecord } from './event-records.js';
+import { fromRow, toRecord } from './event-records.js';
 import { migrateSqlite } from './sqlite-schema.js';
-import { SqliteWriteBatch } from './sqlite-write-batch.js';
+import { InlineWriteQueue, WorkerWriteQueue } from './sqlite-writer.js';
+import type { WriteQueue } from './sqlite-writer.js';
+import type { AppendOutcome, WriteOp } from './sqlite-writes.js';
 import { StoreError, StoreErrorCode } from './store-error.js';
 import { authorsFromDb, authorsToDb, checkId, checkLevel, checkLimit, checkText, checkTime, checkVersion, levelFromDb, show } from './store-input.js';
 
 export interface SqliteStoreOptions {
   /** How long a write waits for another process's write lock before failing. Default 5000 ms. */
   readonly busyTimeoutMs?: number;
+  /**
+   * Commit on a writer thread with its own connection (default for a database file), so the disk
+   * sync of a commit never blocks the event loop; false commits on the calling thread. An
+   * in-memory database always commits on the calling thread.
+   */
+  readonly writerThread?: boolean;
 }
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
@@ -56,73 +65,31 @@ interface NamedVersionRow { version: number; name: string; created_by: string; c
 interface RoomMemberRow { user_id: string; last_seen: number }
 interface CheckpointRow { version: number; created_at: number; authors: string }
 
-/** Every statement the store runs, prepared once when the store opens. */
+/** Every read the store runs, prepared once when the store opens (writes: sqlite-writes.ts). */
 function prepareStatements(db: Database.Database) {
   return {
-    ensureHead: db.prepare<[string]>('INSERT INTO doc_heads (doc, head) VALUES (?, 0) ON CONFLICT (doc) DO NOTHING'),
     getHead: db.prepare<[string], { head: number }>('SELECT head FROM doc_heads WHERE doc = ?'),
-    setHead: db.prepare<[number, string]>('UPDATE doc_heads SET head = ? WHERE doc = ?'),
-    findEvent: db.prepare<[string, string, number], { event: string }>('SELECT event FROM events WHERE doc = ? AND agent = ? AND seq = ?'),
-    insertEvent: db.prepare<[string, number, string, number, string]>(
-      'INSERT INTO events (doc, version, agent, seq, event) VALUES (?, ?, ?, ?, ?)',
-    ),
     loadEvents: db.prepare<[string, number, number], EventRow>(
       'SELECT version, agent, seq, event FROM events WHERE doc = ? AND version > ? ORDER BY version LIMIT ?',
     ),
-    // Only a strictly newer snapshot replaces the stored one, decided inside the one statement so
-    // two writers racing cannot put an older snapshot back.
-    saveSnapshot: db.prepare<[string, number, Buffer]>(
-      `INSERT INTO snapshots (doc, version, bytes) VALUES (?, ?, ?)
-       ON CONFLICT (doc) DO UPDATE SET version = excluded.version, bytes = excluded.bytes
-       WHERE excluded.version > snapshots.version`,
-    ),
     loadSnapshot: db.prepare<[string], SnapshotRow>('SELECT version, bytes FROM snapshots WHERE doc = ?'),
-    createDocument: db.prepare<[string, string, number]>(
-      'INSERT INTO documents (id, owner, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING',
-    ),
     getDocument: db.prepare<[string], DocumentRow>('SELECT id, owner, created_at FROM documents WHERE id = ?'),
     listDocuments: db.prepare<[string, string], DocumentRow>(
       `SELECT id, owner, created_at FROM documents d
        WHERE d.owner = ? OR EXISTS (SELECT 1 FROM permissions p WHERE p.doc = d.id AND p.user_id = ?)
        ORDER BY created_at, id`,
     ),
-    setPermission: db.prepare<[string, string, string]>(
-      'INSERT INTO permissions (doc, user_id, level) VALUES (?, ?, ?) ON CONFLICT (doc, user_id) DO UPDATE SET level = excluded.level',
-    ),
-    removePermission: db.prepare<[string, string]>('DELETE FROM permissions WHERE doc = ? AND user_id = ?'),
     getPermission: db.prepare<[string, string], { level: string }>('SELECT level FROM permissions WHERE doc = ? AND user_id = ?'),
     listPermissions: db.prepare<[string], PermissionRow>('SELECT user_id, level FROM permissions WHERE doc = ? ORDER BY user_id'),
-    createShareLink: db.prepare<[string, string, string, number | null, string, number]>(
-      `INSERT INTO share_links (token, doc, level, expires_at, created_by, created_at, revoked_at)
-       VALUES (?, ?, ?, ?, ?, ?, NULL) ON CONFLICT (token) DO NOTHING`,
-    ),
     getShareLink: db.prepare<[string], ShareLinkRow>('SELECT * FROM share_links WHERE token = ?'),
     listShareLinks: db.prepare<[string], ShareLinkRow>('SELECT * FROM share_links WHERE doc = ? ORDER BY created_at, token'),
-    revokeShareLink: db.prepare<[number, string]>('UPDATE share_links SET revoked_at = ? WHERE token = ? AND revoked_at IS NULL'),
-    nameVersion: db.prepare<[string, number, string, string, number]>(
-      `INSERT INTO named_versions (doc, version, name, created_by, created_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (doc, version) DO UPDATE SET name = excluded.name, created_by = excluded.created_by, created_at = excluded.created_at`,
-    ),
     listNamedVersions: db.prepare<[string], NamedVersionRow>(
       'SELECT version, name, created_by, created_at FROM named_versions WHERE doc = ? ORDER BY version',
     ),
-    // The first binder wins: a later bind of the same agent changes nothing and reads the winner.
-    bindAgent: db.prepare<[string, string, string]>(
-      'INSERT INTO agent_bindings (doc, agent, user_id) VALUES (?, ?, ?) ON CONFLICT (doc, agent) DO NOTHING',
-    ),
-    agentUser: db.prepare<[string, string], { user_id: string }>('SELECT user_id FROM agent_bindings WHERE doc = ? AND agent = ?'),
     agentBindings: db.prepare<[string], { agent: string; user_id: string }>(
       'SELECT agent, user_id FROM agent_bindings WHERE doc = ? ORDER BY agent',
     ),
-    addCheckpoint: db.prepare<[string, number, number, string]>(
-      'INSERT INTO checkpoints (doc, version, created_at, authors) VALUES (?, ?, ?, ?) ON CONFLICT (doc, version) DO NOTHING',
-    ),
     listCheckpoints: db.prepare<[string], CheckpointRow>('SELECT version, created_at, authors FROM checkpoints WHERE doc = ? ORDER BY version'),
-    // max() so a late, out-of-order touch never moves the last-seen time backwards.
-    touchRoomMember: db.prepare<[string, string, number]>(
-      `INSERT INTO room_members (room, user_id, last_seen) VALUES (?, ?, ?)
-       ON CONFLICT (room, user_id) DO UPDATE SET last_seen = max(last_seen, excluded.last_seen)`,
-    ),
     roomMembers: db.prepare<[string], RoomMemberRow>(
       'SELECT user_id, last_seen FROM room_members WHERE room = ? ORDER BY last_seen DESC, user_id',
     ),
@@ -156,8 +123,8 @@ function toBytes(b: Buffer): Uint8Array {
 export class SqliteStore implements DocStore {
   private readonly db: Database.Database;
   private readonly statements: Statements;
-  /** Group commit: the writes of one event-loop turn share one transaction. */
-  private readonly writes: SqliteWriteBatch;
+  /** Group commit across documents: writes queue up and commit in batches. */
+  private readonly writes: WriteQueue;
   private closed = false;
 
   /**
@@ -181,17 +148,24 @@ export class SqliteStore implements DocStore {
       if (!inMemory) db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
       migrateSqlite(db);
-      return new SqliteStore(db);
+      const writes = inMemory || options.writerThread === false ? new InlineWriteQueue(db) : new WorkerWriteQueue(resolve(path), busyTimeoutMs);
+      return new SqliteStore(db, writes);
     } catch (e) {
       db.close();
       throw e;
     }
   }
 
-  private constructor(db: Database.Database) {
+  private constructor(db: Database.Database, writes: WriteQueue) {
     this.db = db;
     this.statements = prepareStatements(db);
-    this.writes = new SqliteWriteBatch(db);
+    this.writes = writes;
+  }
+
+  /** Queues a write after the store-open check; see WriteQueue. */
+  private write(op: WriteOp): ReturnType<WriteQueue['run']> {
+    this.live();
+    return this.writes.run(op);
   }
 
   /** The statements, or a rejection once closed (better-sqlite3 would throw a less clear error). */
@@ -206,23 +180,12 @@ export class SqliteStore implements DocStore {
     const records = events.map(toRecord);
     const s = this.live();
     if (records.length === 0) return { stored: [], duplicates: 0, head: s.getHead.get(d)?.head ?? 0 };
-    // Inside the batch transaction, which holds the write lock (BEGIN IMMEDIATE) before the head is
-    // read, so no other process can take the same version between our read and our write.
-    const plan = await this.writes.run(() => {
-      s.ensureHead.run(d);
-      const head = s.getHead.get(d)?.head ?? 0;
-      const stored = new Map<string, string>();
-      for (const r of records) {
-        const row = s.findEvent.get(d, r.agent, r.seq);
-        if (row !== undefined) stored.set(idKey(r.agent, r.seq), storedPayload(row.event));
-      }
-      // planAppend throws on a conflict, which rolls back this append (its savepoint) alone.
-      const plan = planAppend(records, stored, head);
-      for (const row of plan.rows) s.insertEvent.run(d, row.version, row.agent, row.seq, row.json);
-      if (plan.rows.length > 0) s.setHead.run(plan.head, d);
-      return plan;
-    });
-    return { stored: plan.rows.map((r) => ({ version: r.version, event: r.event })), duplicates: plan.duplicates, head: plan.head };
+    const plan = (await this.write({
+      kind: 'append',
+      doc: d,
+      records: records.map((r) => ({ agent: r.agent, seq: r.seq, json: r.json, payload: r.payload })),
+    })) as AppendOutcome;
+    return { stored: plan.rows.map((r) => ({ version: r.version, event: records[r.index]!.event })), duplicates: plan.duplicates, head: plan.head };
   }
 
   async loadEvents(doc: DocId, after: number, limit?: number): Promise<StoredEvent[]> {
@@ -246,9 +209,8 @@ export class SqliteStore implements DocStore {
     if (!(snapshot.bytes instanceof Uint8Array)) {
       throw new StoreError(StoreErrorCode.InvalidArgument, `snapshot bytes must be a Uint8Array, got ${show(snapshot.bytes)}`);
     }
-    const bytes = Buffer.from(snapshot.bytes.buffer, snapshot.bytes.byteOffset, snapshot.bytes.byteLength);
-    const s = this.live();
-    await this.writes.run(() => s.saveSnapshot.run(d, version, bytes));
+    // A copy: the caller may reuse its buffer once this resolves, and the write may run later.
+    await this.write({ kind: 'saveSnapshot', doc: d, version, bytes: Uint8Array.from(snapshot.bytes) });
   }
 
   async loadSnapshot(doc: DocId): Promise<Snapshot | undefined> {
@@ -261,12 +223,7 @@ export class SqliteStore implements DocStore {
     const d = checkId(doc, 'document id');
     const o = checkId(owner, 'owner');
     const at = checkTime(createdAt, 'createdAt');
-    const s = this.live();
-    return this.writes.run(() => {
-      if (s.createDocument.run(d, o, at).changes === 0) return false;
-      s.setPermission.run(d, o, 'owner');
-      return true;
-    });
+    return (await this.write({ kind: 'createDocument', doc: d, owner: o, at })) === true;
   }
 
   async getDocument(doc: DocId): Promise<DocumentInfo | undefined> {
@@ -283,12 +240,7 @@ export class SqliteStore implements DocStore {
   async setPermission(doc: DocId, user: string, level: Level | null): Promise<void> {
     const d = checkId(doc, 'document id');
     const u = checkId(user, 'user id');
-    const s = this.live();
-    if (level === null) await this.writes.run(() => s.removePermission.run(d, u));
-    else {
-      const l = checkLevel(level);
-      await this.writes.run(() => s.setPermission.run(d, u, l));
-    }
+    await this.write({ kind: 'setPermission', doc: d, user: u, level: level === null ? null : checkLevel(level) });
   }
 
   async getPermission(doc: DocId, user: string): Promise<Level | undefined> {
@@ -312,8 +264,7 @@ export class SqliteStore implements DocStore {
     const expiresAt = link.expiresAt === null ? null : checkTime(link.expiresAt, 'expiresAt');
     const createdBy = checkId(link.createdBy, 'createdBy');
     const createdAt = checkTime(link.createdAt ?? Date.now(), 'createdAt');
-    const s = this.live();
-    if ((await this.writes.run(() => s.createShareLink.run(token, d, level, expiresAt, createdBy, createdAt))).changes === 0) {
+    if ((await this.write({ kind: 'createShareLink', token, doc: d, level, expiresAt, createdBy, createdAt })) === 0) {
       throw new StoreError(StoreErrorCode.Duplicate, 'a share link with this token already exists');
     }
   }
@@ -332,8 +283,7 @@ export class SqliteStore implements DocStore {
   async revokeShareLink(token: string, at: number = Date.now()): Promise<boolean> {
     const t = checkId(token, 'share link token');
     const when = checkTime(at, 'revokedAt');
-    const s = this.live();
-    return (await this.writes.run(() => s.revokeShareLink.run(when, t))).changes > 0;
+    return ((await this.write({ kind: 'revokeShareLink', token: t, at: when })) as number) > 0;
   }
 
   async nameVersion(doc: DocId, named: NamedVersion): Promise<void> {
@@ -342,8 +292,7 @@ export class SqliteStore implements DocStore {
     const name = checkText(named.name, 'version name');
     const createdBy = checkId(named.createdBy, 'createdBy');
     const createdAt = checkTime(named.createdAt, 'createdAt');
-    const s = this.live();
-    await this.writes.run(() => s.nameVersion.run(d, version, name, createdBy, createdAt));
+    await this.write({ kind: 'nameVersion', doc: d, version, name, createdBy, createdAt });
   }
 
   async listNamedVersions(doc: DocId): Promise<NamedVersion[]> {
@@ -357,12 +306,8 @@ export class SqliteStore implements DocStore {
     const d = checkId(doc, 'document id');
     const a = checkId(agent, 'agent id');
     const u = checkId(user, 'user id');
-    const s = this.live();
-    const bound = await this.writes.run(() => {
-      s.bindAgent.run(d, a, u);
-      return s.agentUser.get(d, a)?.user_id;
-    });
-    if (bound === undefined) throw new StoreError(StoreErrorCode.Corrupt, `agent ${show(a)} of document ${show(d)} vanished while binding`);
+    const bound = await this.write({ kind: 'bindAgent', doc: d, agent: a, user: u });
+    if (typeof bound !== 'string') throw new StoreError(StoreErrorCode.Corrupt, `agent ${show(a)} of document ${show(d)} vanished while binding`);
     return bound;
   }
 
@@ -378,8 +323,7 @@ export class SqliteStore implements DocStore {
     const version = checkVersion(checkpoint.version, 'checkpoint version');
     const createdAt = checkTime(checkpoint.createdAt, 'createdAt');
     const authors = authorsToDb(checkpoint.authors);
-    const s = this.live();
-    await this.writes.run(() => s.addCheckpoint.run(d, version, createdAt, authors));
+    await this.write({ kind: 'addCheckpoint', doc: d, version, createdAt, authors });
   }
 
   async listCheckpoints(doc: DocId): Promise<Checkpoint[]> {
@@ -393,8 +337,7 @@ export class SqliteStore implements DocStore {
     const r = checkId(room, 'room id');
     const u = checkId(user, 'user id');
     const when = checkTime(at, 'at');
-    const s = this.live();
-    await this.writes.run(() => s.touchRoomMember.run(r, u, when));
+    await this.write({ kind: 'touchRoomMember', room: r, user: u, at: when });
   }
 
   async roomMembers(room: string): Promise<RoomMember[]> {
@@ -408,7 +351,7 @@ export class SqliteStore implements DocStore {
     if (this.closed) return;
     this.closed = true;
     // Writes already accepted are committed (or fail) before the database goes.
-    this.writes.flush();
+    await this.writes.close();
     this.db.close();
   }
 }
