@@ -7,6 +7,7 @@ import { Api } from './lib/api.js';
 import { loadSession, saveSession, type Session } from './lib/session.js';
 import { navigate, useRoute } from './lib/router.js';
 import { clientFor, signOutClient } from './lib/tandem.js';
+import { loadP2PSettings, p2pOptions, type P2PSettings } from './lib/p2p-settings.js';
 import { SignIn } from './pages/sign-in.js';
 import { DocList } from './pages/doc-list.js';
 import { EditorPage } from './pages/editor-page.js';
@@ -14,6 +15,8 @@ import { EditorPage } from './pages/editor-page.js';
 export function App() {
   const [session, setSession] = useState<Session | undefined>(loadSession);
   const route = useRoute();
+  // Once per page load: the client is made with them, so a change applies after a reload.
+  const [p2p] = useState<P2PSettings>(() => loadP2PSettings(window.location.search, import.meta.env.VITE_TANDEM_ICE_SERVERS));
 
   const signIn = (s: Session): void => {
     saveSession(s);
@@ -27,11 +30,11 @@ export function App() {
   };
 
   if (session === undefined) return <SignIn onSignIn={signIn} />;
-  return <SignedIn session={session} onSignOut={signOut} route={route} />;
+  return <SignedIn session={session} onSignOut={signOut} route={route} p2p={p2p} />;
 }
 
-function SignedIn({ session, onSignOut, route }: { session: Session; onSignOut: () => void; route: ReturnType<typeof useRoute> }) {
-  const client = useMemo(() => clientFor(session), [session]);
+function SignedIn({ session, onSignOut, route, p2p }: { session: Session; onSignOut: () => void; route: ReturnType<typeof useRoute>; p2p: P2PSettings }) {
+  const client = useMemo(() => clientFor(session, p2pOptions(p2p)), [session, p2p]);
   const api = useMemo(() => new Api(session), [session]);
   return (
     <div className="app">
@@ -54,7 +57,7 @@ function SignedIn({ session, onSignOut, route }: { session: Session; onSignOut: 
         </button>
       </header>
       {route.page === 'home' && <DocList api={api} userId={session.userId} />}
-      {route.page === 'doc' && <EditorPage key={`${route.docId}\n${route.link ?? ''}`} client={client} api={api} session={session} docId={route.docId} link={route.link} />}
+      {route.page === 'doc' && <EditorPage key={`${route.docId}\n${route.link ?? ''}`} client={client} api={api} session={session} docId={route.docId} link={route.link} p2p={p2p} />}
       {route.page === 'not-found' && (
         <main className="page centered">
           <div className="card">

@@ -9,7 +9,18 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { TEST_OUTPUT } from './paths.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  // WebRTC between two contexts of this browser: plain host candidates (not mDNS names, which
+  // nothing resolves here), so peer-to-peer links open on this machine's addresses.
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+];
 
 /** Why the suite cannot run here (undefined: it can). Throws in CI, where it must run. */
 export function skipReason(): string | undefined {

@@ -48,6 +48,18 @@ export class E2eServer {
     return ((await r.json()) as { text: string }).text;
   }
 
+  /** Creates `docId` owned by `owner` (through the REST API) and makes each of `editors` an editor. */
+  async createDoc(docId: string, owner: string, editors: readonly string[] = []): Promise<void> {
+    const base = `${this.origin}/api/docs`;
+    const headers = { 'x-tandem-user': owner, 'content-type': 'application/json' };
+    const created = await fetch(base, { method: 'POST', headers, body: JSON.stringify({ id: docId }) });
+    if (!created.ok) throw new Error(`POST ${docId}: ${created.status} ${await created.text()}`);
+    for (const user of editors) {
+      const r = await fetch(`${base}/${encodeURIComponent(docId)}/collaborators/${encodeURIComponent(user)}`, { method: 'PUT', headers, body: JSON.stringify({ level: 'editor' }) });
+      if (!r.ok) throw new Error(`sharing ${docId} with ${user}: ${r.status} ${await r.text()}`);
+    }
+  }
+
   async halt(): Promise<void> {
     const s = this.current;
     this.current = undefined;

@@ -11,11 +11,38 @@ interface TandemEditorView {
   posAtDOM(node: Node, offset?: number): number;
 }
 
+/** One peer of the document (PeerMetrics in @tandem/client), the fields the tests read. */
+interface TandemPeerMetrics {
+  readonly connectionId: string;
+  readonly userId: string;
+  readonly state: 'idle' | 'connecting' | 'open' | 'failed' | 'closed';
+  readonly transport: 'p2p' | 'server';
+  readonly rtt: { readonly count: number; readonly p50: number | undefined; readonly p95: number | undefined };
+  readonly setupMs: number | undefined;
+  readonly attempts: number;
+  readonly eventsReceived: number;
+  readonly eventsSent: number;
+  readonly refused: number;
+  readonly invalid: number;
+  readonly lastError: string | undefined;
+}
+
+interface TandemP2PMetrics {
+  readonly enabled: boolean;
+  readonly peers: readonly TandemPeerMetrics[];
+  readonly eventsViaP2P: number;
+  readonly eventsViaServer: number;
+  readonly refused: number;
+  readonly invalid: number;
+  readonly ignored: number;
+}
+
 interface TandemDebugHandle {
   readonly doc: { readonly synced: boolean; readonly pendingCount: number; readonly level: string | undefined; readonly serverVersion: number };
   readonly view: TandemEditorView;
   text(): string;
   docText(): string;
+  p2p(): TandemP2PMetrics;
 }
 
 interface Window {

@@ -2,7 +2,8 @@
  * Who is here: one avatar per person on the document (their initials in their color), a status
  * dot (online, away, offline), and a typing indicator. Clicking an avatar (or pressing Enter on
  * it) scrolls the editor to that person's cursor. This profile's other tabs are not people, so
- * they get no avatar (their cursors still show in the editor).
+ * they get no avatar (their cursors still show in the editor). Someone this browser is linked to
+ * directly (peer-to-peer) gets a small link mark: their edits reach us without the server's detour.
  */
 import type { PeerPresence } from '@tandem/client';
 
@@ -24,7 +25,8 @@ export function initials(name: string): string {
 const STATUS_TEXT = { online: 'online', away: 'away', offline: 'offline' } as const;
 
 export function PresenceBar({ me, peers, myUserId, onJump, live }: Props) {
-  const people = peers.filter((p) => p.via === 'server' && p.userId !== myUserId);
+  // A person is reported by the server or, while a direct link is open, by themselves.
+  const people = peers.filter((p) => p.via !== 'tab' && p.userId !== myUserId);
   return (
     <ul className={live ? 'presence' : 'presence presence-stale'} aria-label="People in this document">
       <li>
@@ -36,7 +38,8 @@ export function PresenceBar({ me, peers, myUserId, onJump, live }: Props) {
       </li>
       {people.map((p) => {
         const status = STATUS_TEXT[p.status];
-        const label = `${p.name}, ${live ? status : 'last seen ' + status}${p.typing ? ', typing' : ''}${p.cursor !== null ? ' — go to their cursor' : ''}`;
+        const direct = p.via === 'p2p';
+        const label = `${p.name}, ${live ? status : 'last seen ' + status}${p.typing ? ', typing' : ''}${direct ? ', connected directly' : ''}${p.cursor !== null ? ' — go to their cursor' : ''}`;
         return (
           <li key={p.key}>
             <button
@@ -48,11 +51,13 @@ export function PresenceBar({ me, peers, myUserId, onJump, live }: Props) {
               data-user={p.userId}
               data-status={p.status}
               data-typing={p.typing ? 'true' : 'false'}
+              data-direct={direct ? 'true' : 'false'}
               onClick={() => onJump(p)}
               disabled={p.cursor === null}
             >
               {initials(p.name)}
               <span className={`status-dot status-${p.status}`} aria-hidden="true" />
+              {direct && <span className="direct-mark" aria-hidden="true" />}
               {p.typing && (
                 <span className="typing" aria-hidden="true">
                   <i />

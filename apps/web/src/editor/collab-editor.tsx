@@ -8,11 +8,13 @@ import { useEffect, useRef } from 'react';
 import { defaultKeymap } from '@codemirror/commands';
 import { Compartment, EditorState } from '@codemirror/state';
 import { drawSelection, EditorView, highlightActiveLine, keymap, placeholder } from '@codemirror/view';
-import type { TandemDocument } from '@tandem/client';
+import type { TandemClient, TandemDocument } from '@tandem/client';
 import { tandemCollab } from '@tandem/codemirror';
 import { exposeForTests } from './debug-hook.js';
 
 interface Props {
+  /** Only for the debug hook (its metrics). */
+  readonly client: TandemClient;
   readonly doc: TandemDocument;
   readonly readOnly: boolean;
   readonly onView: (view: EditorView | undefined) => void;
@@ -24,7 +26,7 @@ function editability(readOnly: boolean) {
   return [EditorState.readOnly.of(readOnly), EditorView.editable.of(!readOnly)];
 }
 
-export function CollabEditor({ doc, readOnly, onView }: Props) {
+export function CollabEditor({ client, doc, readOnly, onView }: Props) {
   const host = useRef<HTMLDivElement>(null);
   const viewRef = useRef<EditorView | undefined>(undefined);
   // The first render's read-only flag; later changes go through the compartment.
@@ -51,14 +53,14 @@ export function CollabEditor({ doc, readOnly, onView }: Props) {
     });
     viewRef.current = view;
     onView(view);
-    const unexpose = exposeForTests(doc, view);
+    const unexpose = exposeForTests(client, doc, view);
     return () => {
       unexpose();
       onView(undefined);
       viewRef.current = undefined;
       view.destroy();
     };
-  }, [doc, onView]);
+  }, [client, doc, onView]);
 
   useEffect(() => {
     viewRef.current?.dispatch({ effects: editable.reconfigure(editability(readOnly)) });

@@ -2,12 +2,13 @@
  * The app's one TandemClient per signed-in user: WebSocket to this origin's `/ws`; IndexedDB as
  * the offline store and a BroadcastChannel between the user's tabs, both named per user so two
  * people sharing a browser never see or send each other's unsent edits; reconnect delays capped
- * at 10 s, about as long as people wait before reloading.
+ * at 10 s, about as long as people wait before reloading; direct links to the others on a document
+ * (WebRTC) when the P2P settings allow them.
  *
  * Documents are opened and closed through here so a document closed by one screen has finished
  * closing (its unsent edits saved) before another screen opens it again.
  */
-import { BroadcastTabChannel, IndexedDbStorage, TandemClient, type PresenceState, type TandemDocument } from '@tandem/client';
+import { BroadcastTabChannel, IndexedDbStorage, TandemClient, type P2POptions, type PresenceState, type TandemDocument } from '@tandem/client';
 import type { Session } from './session.js';
 
 let current: { readonly key: string; readonly client: TandemClient; readonly tabs: BroadcastTabChannel; readonly unlisten: () => void } | undefined;
@@ -17,7 +18,8 @@ export function serverSocketUrl(): string {
   return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
 }
 
-export function clientFor(session: Session): TandemClient {
+/** The client for `session`; `p2p` (read once per page load) is used when a new client is made. */
+export function clientFor(session: Session, p2p: P2POptions | undefined): TandemClient {
   const key = session.kind === 'jwt' ? `jwt:${session.token}` : `dev:${session.userId}:${session.name}`;
   if (current?.key === key) return current.client;
   if (current !== undefined) {
@@ -35,6 +37,8 @@ export function clientFor(session: Session): TandemClient {
     backoff: { baseMs: 500, capMs: 10_000 },
     // The last server state is what lets a document open offline: save it soon after changes.
     stateSaveDelayMs: 500,
+    // Off when undefined: the server path alone, as before.
+    ...(p2p !== undefined ? { p2p } : {}),
   });
   current = { key, client, tabs, unlisten: followBrowserOnline(client) };
   return client;

@@ -10,6 +10,7 @@ import type { MergeReport, PeerPresence, TandemClient, TandemDocument } from '@t
 import { scrollToPosition } from '@tandem/codemirror';
 import type { Api } from '../lib/api.js';
 import type { Session } from '../lib/session.js';
+import type { P2PSettings } from '../lib/p2p-settings.js';
 import { recentDoc, rememberDoc } from '../lib/recent-docs.js';
 import { navigate } from '../lib/router.js';
 import { useConnectionStatus, useOpenDocument, usePeers, useSyncState } from '../lib/use-document.js';
@@ -26,9 +27,10 @@ interface Props {
   readonly session: Session;
   readonly docId: string;
   readonly link: string | undefined;
+  readonly p2p: P2PSettings;
 }
 
-export function EditorPage({ client, api, session, docId, link }: Props) {
+export function EditorPage({ client, api, session, docId, link, p2p }: Props) {
   // A link given once is remembered, so the document reopens from the list with the same access.
   const effectiveLink = link ?? recentDoc(session.userId, docId)?.link;
   const opened = useOpenDocument(client, docId, effectiveLink, session.name);
@@ -54,12 +56,12 @@ export function EditorPage({ client, api, session, docId, link }: Props) {
       </main>
     );
   }
-  return <OpenDocument client={client} api={api} session={session} doc={opened.doc} link={effectiveLink} />;
+  return <OpenDocument client={client} api={api} session={session} doc={opened.doc} link={effectiveLink} p2p={p2p} />;
 }
 
 type Panel = 'history' | 'perf' | undefined;
 
-function OpenDocument({ client, api, session, doc, link }: { client: TandemClient; api: Api; session: Session; doc: TandemDocument; link: string | undefined }) {
+function OpenDocument({ client, api, session, doc, link, p2p }: { client: TandemClient; api: Api; session: Session; doc: TandemDocument; link: string | undefined; p2p: P2PSettings }) {
   const status = useConnectionStatus(client);
   const sync = useSyncState(doc);
   const peers = usePeers(doc);
@@ -170,11 +172,11 @@ function OpenDocument({ client, api, session, doc, link }: { client: TandemClien
         </div>
       )}
       <div className={`doc-body ${panel !== undefined ? 'with-panel' : ''}`}>
-        <CollabEditor doc={doc} readOnly={readOnly} onView={onView} />
+        <CollabEditor client={client} doc={doc} readOnly={readOnly} onView={onView} />
         {panel === 'history' && (
           <HistoryPanel api={api} docId={doc.id} link={link} canEdit={!readOnly} nameOf={nameOf} serverVersion={doc.serverVersion} onClose={() => setPanel(undefined)} />
         )}
-        {panel === 'perf' && <PerfDashboard client={client} doc={doc} onClose={() => setPanel(undefined)} />}
+        {panel === 'perf' && <PerfDashboard client={client} doc={doc} p2p={p2p} nameOf={nameOf} onClose={() => setPanel(undefined)} />}
       </div>
       {sharing && <ShareDialog api={api} docId={doc.id} link={link} isOwner={level === 'owner'} myUserId={session.userId} onClose={() => setSharing(false)} />}
     </main>

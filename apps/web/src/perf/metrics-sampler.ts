@@ -2,10 +2,22 @@
  * Samples the client's metrics once a second into a short history (the last two minutes) for the
  * performance dashboard: the SDK gives cumulative byte and message counters and latency
  * percentiles over its recent window; rates are the differences between two samples. Document
- * events per second count every change applied to the document, mine and others'.
+ * events per second count every change applied to the document, mine and others'. Direct links
+ * (peer-to-peer) are this document's peers as the SDK reports them, plus which path delivered
+ * remote events first (those totals are the client's, all documents).
  */
 import { useEffect, useState } from 'react';
-import type { LatencySummary, TandemClient, TandemDocument, TransportKind } from '@tandem/client';
+import type { LatencySummary, PeerMetrics, TandemClient, TandemDocument, TransportKind } from '@tandem/client';
+
+/** The direct-link side of a sample. */
+export interface P2PSample {
+  readonly enabled: boolean;
+  /** This document's peers (one per connection of another user or tab). */
+  readonly peers: readonly PeerMetrics[];
+  /** Remote events first delivered over a direct link / by the server. */
+  readonly eventsViaP2P: number;
+  readonly eventsViaServer: number;
+}
 
 export interface Sample {
   /** ms since the epoch. */
@@ -26,6 +38,7 @@ export interface Sample {
   readonly transport: TransportKind;
   readonly reconnects: number;
   readonly pending: number;
+  readonly p2p: P2PSample;
 }
 
 export const SAMPLE_MS = 1_000;
@@ -56,6 +69,12 @@ export function useMetricsHistory(client: TandemClient, doc: TandemDocument): re
         transport: m.transport,
         reconnects: m.reconnects,
         pending: doc.pendingCount,
+        p2p: {
+          enabled: m.p2p.enabled,
+          peers: m.p2p.peers.filter((p) => p.docId === doc.id),
+          eventsViaP2P: m.p2p.eventsViaP2P,
+          eventsViaServer: m.p2p.eventsViaServer,
+        },
       };
       changes = 0;
       last = { at, m };

@@ -1,17 +1,23 @@
 /**
  * The performance dashboard: live op latency (p50 / p95 / p99 of edit → durable acknowledgement)
  * charted against the 150 ms target, heartbeat round trip, bandwidth in and out, messages and
- * document events per second, the transport in use, reconnects, and advice when a threshold is
- * crossed. Numbers are this browser's view of the connection, sampled every second.
+ * document events per second, the transport in use, reconnects, direct links to the other people
+ * (peer-to-peer: per peer, the path and its latency), and advice when a threshold is crossed.
+ * Numbers are this browser's view of the connection, sampled every second.
  */
 import type { TandemClient, TandemDocument } from '@tandem/client';
+import type { P2PSettings } from '../lib/p2p-settings.js';
 import { LatencyChart } from './latency-chart.js';
 import { useMetricsHistory, type Sample } from './metrics-sampler.js';
+import { PeerLinks } from './peer-links.js';
 import { LATENCY_TARGET_MS, recommendations } from './recommendations.js';
 
 interface Props {
   readonly client: TandemClient;
   readonly doc: TandemDocument;
+  readonly p2p: P2PSettings;
+  /** A user's display name (for the direct-links table and the advice). */
+  readonly nameOf: (userId: string) => string;
   readonly onClose: () => void;
 }
 
@@ -43,10 +49,10 @@ function latencyTone(v: number | undefined): 'good' | 'bad' | undefined {
   return v <= LATENCY_TARGET_MS ? 'good' : 'bad';
 }
 
-export function PerfDashboard({ client, doc, onClose }: Props) {
+export function PerfDashboard({ client, doc, p2p, nameOf, onClose }: Props) {
   const samples = useMetricsHistory(client, doc);
   const latest: Sample | undefined = samples[samples.length - 1];
-  const advice = recommendations(samples);
+  const advice = recommendations(samples, nameOf);
   return (
     <aside className="panel panel-wide" aria-label="Performance" data-testid="perf-panel">
       <header className="panel-header">
@@ -74,6 +80,7 @@ export function PerfDashboard({ client, doc, onClose }: Props) {
           <Stat id="transport" label="Transport" value={latest === undefined ? '—' : latest.transport === 'none' ? 'offline' : latest.transport} detail={latest !== undefined ? `${latest.reconnects} reconnect${latest.reconnects === 1 ? '' : 's'}` : undefined} />
         </div>
       </section>
+      <PeerLinks settings={p2p} p2p={latest?.p2p} nameOf={nameOf} />
       <section aria-label="Recommendations">
         <h3>Recommendations</h3>
         <ul className="advice" data-testid="advice">

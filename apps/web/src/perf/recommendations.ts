@@ -1,7 +1,9 @@
 /**
  * Plain-language advice from the live numbers: each rule names a threshold, says what crossing it
  * means for the people editing, and what to try. The 150 ms target for op latency is the point
- * past which collaborators start to notice that typing arrives late.
+ * past which collaborators start to notice that typing arrives late. A direct link that could not
+ * be set up is worth a word too: it costs latency only, and the usual cause (NAT, firewall) has a
+ * known remedy.
  */
 import type { Sample } from './metrics-sampler.js';
 
@@ -18,7 +20,7 @@ export interface Recommendation {
 
 const ms = (n: number): string => `${Math.round(n)} ms`;
 
-export function recommendations(samples: readonly Sample[]): Recommendation[] {
+export function recommendations(samples: readonly Sample[], nameOf: (userId: string) => string = (id) => id): Recommendation[] {
   const latest = samples[samples.length - 1];
   if (latest === undefined) return [{ level: 'ok', text: 'Collecting numbers…' }];
   const out: Recommendation[] = [];
@@ -46,6 +48,13 @@ export function recommendations(samples: readonly Sample[]): Recommendation[] {
   }
   if (latest.inRate > BANDWIDTH_WARN_BYTES || latest.outRate > BANDWIDTH_WARN_BYTES) {
     out.push({ level: 'warn', text: 'More than 256 KB/s is moving: a large paste or a very busy document. On a slow connection this delays everyone’s edits.' });
+  }
+  const unlinked = [...new Set(latest.p2p.peers.filter((p) => p.state === 'failed').map((p) => nameOf(p.userId)))];
+  if (latest.p2p.enabled && unlinked.length > 0) {
+    out.push({
+      level: 'warn',
+      text: `No direct link to ${unlinked.join(', ')}: their edits come through the server, which works but adds its round trip. A firewall or NAT between you usually blocks it; a TURN server in the app's ICE servers (VITE_TANDEM_ICE_SERVERS) gets through.`,
+    });
   }
   if (out.length === 0) out.push({ level: 'ok', text: `All good: edits are confirmed well within ${LATENCY_TARGET_MS} ms.` });
   return out;
