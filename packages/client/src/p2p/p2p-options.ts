@@ -18,6 +18,11 @@ export interface P2POptions {
   readonly maxPeers?: number;
   /** A link that is not open this long after it was started is given up, ms (default 5 000). */
   readonly connectTimeoutMs?: number;
+  /**
+   * Links this client is offering at once, at most (default 2); the others wait their turn. Key
+   * exchanges cost CPU: a dozen at once on a busy machine can all miss the deadline together.
+   */
+  readonly maxConcurrentOffers?: number;
   /** Retry delays after a link failed or dropped: first, cap (ms), and attempts before giving up until the peer reappears. */
   readonly retryBaseMs?: number;
   readonly retryMaxMs?: number;
@@ -35,6 +40,7 @@ export interface ResolvedP2P {
   readonly iceServers: readonly IceServer[];
   readonly maxPeers: number;
   readonly connectTimeoutMs: number;
+  readonly maxConcurrentOffers: number;
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
   readonly maxAttempts: number;
@@ -66,6 +72,7 @@ export function resolveP2P(options: P2POptions | false | undefined): ResolvedP2P
     iceServers: o.iceServers ?? [],
     maxPeers,
     connectTimeoutMs: positive('connectTimeoutMs', o.connectTimeoutMs, 5_000),
+    maxConcurrentOffers: positive('maxConcurrentOffers', o.maxConcurrentOffers, 2),
     retryBaseMs: positive('retryBaseMs', o.retryBaseMs, 2_000),
     retryMaxMs: positive('retryMaxMs', o.retryMaxMs, 30_000),
     maxAttempts: positive('maxAttempts', o.maxAttempts, 6),

@@ -208,8 +208,23 @@ export class PeerMesh {
     if (this.closed || me === undefined || !(me < peer.connectionId)) return;
     if (peer.link !== undefined || peer.retry.pending) return;
     if (peer.failures >= this.settings.maxAttempts) return;
-    if (this.activeLinks() >= this.settings.maxPeers) return;
+    if (this.activeLinks() >= this.settings.maxPeers || this.offering() >= this.settings.maxConcurrentOffers) return;
     this.startLink(peer, this.host.newId(), 'offerer');
+  }
+
+  /** A link finished setting up (or ended): peers waiting for a turn may start now. */
+  private nextOffers(): void {
+    if (this.closed) return;
+    for (const peer of this.peers.values()) {
+      if (this.offering() >= this.settings.maxConcurrentOffers) return;
+      this.maybeConnect(peer);
+    }
+  }
+
+  private offering(): number {
+    let n = 0;
+    for (const peer of this.peers.values()) if (peer.link?.role === 'offerer' && peer.link.state === 'connecting') n++;
+    return n;
   }
 
   private startLink(peer: Peer, id: string, role: 'offerer' | 'answerer'): PeerLink {
@@ -243,6 +258,7 @@ export class PeerMesh {
     const presence = this.host.myPresence();
     if (presence !== undefined) link.send({ k: 'pr', seq: ++this.presenceSeq, presence });
     this.host.linkChanged(peer.userId, true);
+    this.nextOffers();
   }
 
   private onEnded(peer: Peer, link: PeerLink, reason: string): void {
@@ -252,7 +268,9 @@ export class PeerMesh {
     peer.link = undefined;
     peer.agent = undefined;
     if (wasOpen) this.host.linkChanged(peer.userId, false);
-    if (this.closed || this.peers.get(peer.connectionId) !== peer) return;
+    if (this.closed) return;
+    queueMicrotask(() => this.nextOffers());
+    if (this.peers.get(peer.connectionId) !== peer) return;
     // A link that had worked is retried soon; one that never opened backs off further each time.
     if (!wasOpen) peer.failures++;
     if (peer.failures >= this.settings.maxAttempts) return;
