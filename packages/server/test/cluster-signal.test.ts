@@ -2,7 +2,8 @@
  * WebRTC signaling between connections on different nodes: two real server processes on one
  * database and one Redis, a client on each joined to the same document. A signal to the other
  * node's connection arrives with the sender's connection, user and level, and the answer comes
- * back the same way; a signal to a connection that left, or that no node knows, gets NOT_FOUND.
+ * back the same way; an announce (target `*`, how P2P clients introduce themselves) reaches the other
+ * node's connections; a signal to a connection that left, or that no node knows, gets NOT_FOUND.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -51,6 +52,11 @@ if ((await requirePostgres('cluster signaling')) && (await requireRedis('cluster
         const answer = await ann.c.next<Of<'signal'>>((m) => m.type === 'signal', 10_000);
         assert.equal(answer.from, ben.id);
         assert.equal(answer.level, 'editor');
+
+        // An announce crosses nodes too, with the sender's identity filled in by its node.
+        ben.c.send({ type: 'signal', docId, to: '*', data: { kind: 'hello-peers' } });
+        const announce = await ann.c.next<Of<'signal'>>((m) => m.type === 'signal', 10_000);
+        assert.deepEqual(announce, { type: 'signal', docId, from: ben.id, userId: 'ben', level: 'editor', data: { kind: 'hello-peers' } });
 
         ann.c.send({ type: 'signal', docId, to: 'nobody-anywhere', data: 1 });
         assert.equal((await ann.c.next<Of<'error'>>((m) => m.type === 'error', 10_000)).code, 'NOT_FOUND');

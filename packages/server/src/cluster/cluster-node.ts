@@ -88,8 +88,9 @@ export class ClusterNode {
   }
 
   /** Options for connections: signals to connections on other nodes. */
-  connectionHooks(): Pick<ConnectionDeps, 'forwardSignal'> {
-    return this.bus.clustered ? { forwardSignal: (signal) => this.signals?.forward(signal) ?? false } : {};
+  connectionHooks(): Pick<ConnectionDeps, 'forwardSignal' | 'announceSignal'> {
+    if (!this.bus.clustered) return {};
+    return { forwardSignal: (signal) => this.signals?.forward(signal) ?? false, announceSignal: (signal) => this.signals?.announce(signal) };
   }
 
   /** After each batch a session takes in. */
@@ -106,7 +107,7 @@ export class ClusterNode {
     this.registryRef = deps.registry;
     follower.attach(deps.registry);
     presence.attach(deps.presence);
-    this.signals = new SignalRelay({ bus: this.bus, connections: deps.connections, nodeOf: (docId, conn) => presence.nodeOf(docId, conn) });
+    this.signals = new SignalRelay({ bus: this.bus, connections: deps.connections, nodeOf: (docId, conn) => presence.nodeOf(docId, conn), nodesOn: (docId) => presence.nodesOn(docId) });
     const signals = this.signals;
     await this.bus.start({
       commit: (n) => follower.onNotice(n),

@@ -342,6 +342,16 @@ export class PresenceRelay implements PresenceObserver {
     }
   }
 
+  /** The other nodes known to hold connections on document `docId` (for announces). */
+  nodesOn(docId: string): Set<string> {
+    const nodes = new Set<string>();
+    for (const member of this.roomMembers.get(roomKey({ scope: 'doc', id: docId })) ?? []) {
+      const node = member.slice(0, member.indexOf('/'));
+      if (node !== this.node) nodes.add(node);
+    }
+    return nodes;
+  }
+
   /** The node holding connection `conn` on document `docId`, if one is known. */
   nodeOf(docId: string, conn: string): string | undefined {
     for (const member of this.roomMembers.get(roomKey({ scope: 'doc', id: docId })) ?? []) {

@@ -3,7 +3,10 @@
  * finds the target's node through presence (every connection that joins a document is a member of
  * its presence, so each node knows the other nodes' connections on its open documents) and sends
  * the signal there; the target's node checks that the connection is still on the document, as a
- * single node does, and reports a miss back, which the sender gets as NOT_FOUND.
+ * single node does, and reports a miss back, which the sender gets as NOT_FOUND. An announce (target
+ * `*`: "every other connection on the document", how P2P clients introduce themselves) goes to every
+ * node known to hold connections on the document, and each delivers it to its own; nobody is told
+ * of a miss, as on a single node.
  */
 import type { JsonValue } from '@tandem/core';
 import { ErrorCode } from '@tandem/protocol';
@@ -18,7 +21,12 @@ export interface SignalRelayDeps {
   readonly connections: ReadonlyMap<string, Connection>;
   /** The node holding connection `conn` on the document, if any. */
   readonly nodeOf: (docId: string, conn: string) => string | undefined;
+  /** The other nodes holding connections on the document. */
+  readonly nodesOn: (docId: string) => ReadonlySet<string>;
 }
+
+/** The `signal` target that means every other connection on the document. */
+export const SIGNAL_ANNOUNCE = '*';
 
 export class SignalRelay {
   constructor(private readonly deps: SignalRelayDeps) {}
@@ -34,9 +42,22 @@ export class SignalRelay {
     return true;
   }
 
+  /** Called by a connection announcing itself on a document: the other nodes deliver it too. */
+  announce(signal: { docId: string; from: string; userId: string; level: Level; data: unknown }): void {
+    for (const node of this.deps.nodesOn(signal.docId)) {
+      void this.deps.bus.sendToNode(node, { kind: 'signal', fromNode: this.deps.bus.nodeId, ...signal, to: SIGNAL_ANNOUNCE });
+    }
+  }
+
   onDirect(m: DirectMessage): void {
     if (m.kind === 'signal_failed') {
       this.missed(m.docId, m.from, m.to);
+      return;
+    }
+    if (m.to === SIGNAL_ANNOUNCE) {
+      if (!LEVELS.includes(m.level)) return;
+      const relayed = { type: 'signal', docId: m.docId, from: m.from, userId: m.userId, level: m.level as Level, data: m.data as JsonValue } as const;
+      for (const target of this.deps.connections.values()) if (target.levelOn(m.docId) !== undefined) target.send(relayed);
       return;
     }
     const target = this.deps.connections.get(m.to);

@@ -28,7 +28,7 @@ import type { Transport } from './transport.js';
 /** How long a slow consumer gets to take its close frame before its socket is destroyed. */
 const SLOW_CONSUMER_GRACE_MS = 1_000;
 
-/** The `signal` target that means every other connection on the document (on this node). */
+/** The `signal` target that means every other connection on the document (on every node). */
 const SIGNAL_ANNOUNCE = '*';
 
 export interface ConnectionDeps {
@@ -47,6 +47,8 @@ export interface ConnectionDeps {
    * no node is known to hold it. Absent on a single node.
    */
   readonly forwardSignal?: (signal: { docId: string; from: string; userId: string; level: Level; to: string; data: unknown }) => boolean;
+  /** Cluster: delivers an announce (`signal` to `*`) to the document's connections on other nodes. */
+  readonly announceSignal?: (signal: { docId: string; from: string; userId: string; level: Level; data: unknown }) => void;
 }
 
 interface Joined {
@@ -412,6 +414,7 @@ export class Connection {
     for (const target of this.deps.connections.values()) {
       if (target !== this && target.levelOn(docId) !== undefined) target.send({ type: 'signal', docId, from: this.id, userId, level, data });
     }
+    this.deps.announceSignal?.({ docId, from: this.id, userId, level, data });
   }
 
   private onHandlerError(err: unknown, message: ClientMessage): void {
