@@ -32,6 +32,17 @@ export class CuttablePeers {
     this.drops.push({ count, match });
   }
 
+  /** Sends `frame` as is on every open channel (a peer sending garbage). */
+  sendRaw(frame: string): number {
+    let n = 0;
+    for (const ch of this.channels) {
+      if (ch.readyState !== 'open') continue;
+      ch.send(frame);
+      n++;
+    }
+    return n;
+  }
+
   /** Closes every channel made so far. */
   closeAll(): void {
     for (const ch of this.channels) ch.close();
