@@ -6,7 +6,7 @@
  * starts from the last critical version instead of the beginning of history.
  */
 import { TandemError, CoreErrorCode } from './errors.js';
-import { sameFrontier } from './event-graph.js';
+import { advanceFrontier, sameFrontier } from './event-graph.js';
 import type { EventGraph, LvFrontier } from './event-graph.js';
 import { ReplayCache } from './merge/replay-cache.js';
 import type { OpLog, Patch } from './op-log.js';
@@ -28,12 +28,6 @@ function parentsAre(graph: EventGraph, lv: number, f: LvFrontier): boolean {
   return sameFrontier(graph.parentsOf(lv), f);
 }
 
-/** The frontier after appending event `lv` (whose parents are all in `f`'s history). */
-export function advanceFrontier(f: LvFrontier, lv: number, parents: readonly number[]): number[] {
-  const out = f.filter((x) => !parents.includes(x));
-  out.push(lv);
-  return out.sort((x, y) => x - y);
-}
 
 /**
  * Computes the outputs of events `start..end-1` (consecutive LVs, topologically ordered), given the

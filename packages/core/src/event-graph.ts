@@ -283,14 +283,18 @@ export class EventGraph {
    * The events in version `a` but not `b` (aOnly) and in `b` but not `a` (bOnly), as ascending LV
    * spans. Walks back from both frontiers in descending LV order and stops as soon as everything
    * left in the queue is common to both, so its cost is the size of the difference, not the history.
+   * `known`, when given, tells sides an event is already known to be in (SIDE flags: 1 = a, 2 = b):
+   * a caller that keeps track of version `a` lets the walk settle common events at once instead of
+   * walking down until both sides reach them.
    */
-  diff(a: LvFrontier, b: LvFrontier): { aOnly: LvSpan[]; bOnly: LvSpan[] } {
+  diff(a: LvFrontier, b: LvFrontier, known?: (lv: number) => number): { aOnly: LvSpan[]; bOnly: LvSpan[] } {
     const aOnly: LvSpan[] = [];
     const bOnly: LvSpan[] = [];
     const flags = new Map<number, number>();
     const heap = new MaxHeap();
     let shared = 0;
     const mark = (lv: number, flag: number): void => {
+      if (known !== undefined) flag |= known(lv);
       const old = flags.get(lv);
       if (old === undefined) {
         flags.set(lv, flag);
@@ -431,6 +435,13 @@ export function sameFrontier(a: LvFrontier, b: LvFrontier): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
+}
+
+/** The frontier after appending event `lv` (whose parents are all in `f`'s history). */
+export function advanceFrontier(f: LvFrontier, lv: number, parents: readonly number[]): number[] {
+  const out = f.filter((x) => !parents.includes(x));
+  out.push(lv);
+  return out.sort((x, y) => x - y);
 }
 
 /** Merges adjacent or overlapping sorted spans. */

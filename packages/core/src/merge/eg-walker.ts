@@ -11,11 +11,15 @@
  * then agent), so runs typed concurrently never interleave.
  */
 import { TandemError, CoreErrorCode } from '../errors.js';
-import { sameFrontier } from '../event-graph.js';
+import { advanceFrontier, sameFrontier } from '../event-graph.js';
 import type { EventGraph, LvFrontier } from '../event-graph.js';
 import type { OpLog, Patch } from '../op-log.js';
 import { ItemList, INSERTED, NOT_INSERTED, PLACEHOLDER } from './item-list.js';
 import type { Item } from './item-list.js';
+
+/** Sides of a graph diff (see EventGraph.diff): the prepare version is side a, the target side b. */
+const SIDE_A = 1;
+const SIDE_B = 2;
 
 /**
  * The replay state of one text from a critical base version. It can outlive one merge (see
@@ -28,6 +32,10 @@ export class TextReplay {
   private readonly inserted = new Map<number, number[]>();
   private readonly deleted = new Map<number, number[]>();
   private prepFrontier: LvFrontier;
+  /** Which events after the base are in the prepare version (1) or not (0), indexed by LV - base - 1. */
+  private prepIn = new Uint8Array(64);
+  /** The version the effect state shows: every event replayed so far. */
+  private effFrontier: LvFrontier;
   /** Length of the text at the base version, known once the old events have been replayed. */
   private baseLength = 0;
 
@@ -40,6 +48,7 @@ export class TextReplay {
     readonly base: number,
   ) {
     this.prepFrontier = base < 0 ? [] : [base];
+    this.effFrontier = this.prepFrontier;
   }
 
   /** Items in the state: a measure of its memory and of the cost of each step. */
@@ -71,11 +80,20 @@ export class TextReplay {
 
   private step(lv: number, graph: EventGraph, log: OpLog, name: string, emit: boolean): Patch[] | undefined {
     const parents = graph.parentsOf(lv);
-    if (!sameFrontier(parents, this.prepFrontier)) this.movePrepare(graph, parents);
-    this.prepFrontier = [lv];
+    // An event made on everything replayed so far (typing between merges) needs no prepare state: its
+    // positions are effect positions, and no concurrent insert can sit where it inserts. The prepare
+    // version is left where it is (without this event), which spares moving it there and back.
+    const onEffect = sameFrontier(parents, this.effFrontier);
+    this.effFrontier = onEffect ? [lv] : advanceFrontier(this.effFrontier, lv, parents);
+    // Events of other texts and maps change nothing here: the prepare version need not move for them.
     if (log.textNameOf(lv) !== name) return undefined;
+    if (!onEffect) {
+      if (!sameFrontier(parents, this.prepFrontier)) this.movePrepare(graph, parents);
+      this.prepFrontier = [lv];
+      this.setPrepIn(lv, 1);
+    }
     const patches: Patch[] | undefined = emit ? [] : undefined;
-    let lengthAtParents = this.list.prepTotal - PLACEHOLDER + this.baseLength;
+    let lengthAtParents = (onEffect ? this.list.effTotal : this.list.prepTotal) - PLACEHOLDER + this.baseLength;
     log.forEachPatch(lv, (pos, del, ins) => {
       if (emit && pos + del > lengthAtParents) {
         const id = graph.lvToId(lv);
@@ -84,8 +102,13 @@ export class TextReplay {
           `event ${id.agent}:${id.seq} edits text "${name}" at ${pos}..${pos + del} but the text at its parents has length ${lengthAtParents}`,
         );
       }
-      if (del > 0) this.deleteAt(lv, pos, del, patches);
-      if (ins.length > 0) this.insertAt(lv, pos, ins, graph, patches);
+      if (onEffect) {
+        if (del > 0) this.deleteOnEffect(lv, pos, del, patches);
+        if (ins.length > 0) this.insertOnEffect(lv, pos, ins, patches);
+      } else {
+        if (del > 0) this.deleteAt(lv, pos, del, patches);
+        if (ins.length > 0) this.insertAt(lv, pos, ins, graph, patches);
+      }
       lengthAtParents += ins.length - del;
     });
     return patches;
@@ -93,12 +116,39 @@ export class TextReplay {
 
   /** Retreats the events in the prepare version but not in `parents`, advances the reverse. */
   private movePrepare(graph: EventGraph, parents: LvFrontier): void {
-    const { aOnly, bOnly } = graph.diff(this.prepFrontier, parents);
+    const { aOnly, bOnly } = graph.diff(this.prepFrontier, parents, this.knownSides);
     for (let i = aOnly.length - 1; i >= 0; i--) {
       const s = aOnly[i]!;
-      for (let lv = s.end - 1; lv >= s.start; lv--) this.retreat(lv);
+      for (let lv = s.end - 1; lv >= s.start; lv--) {
+        this.retreat(lv);
+        this.setPrepIn(lv, 0);
+      }
     }
-    for (const s of bOnly) for (let lv = s.start; lv < s.end; lv++) this.advance(lv);
+    for (const s of bOnly) {
+      for (let lv = s.start; lv < s.end; lv++) {
+        this.advance(lv);
+        this.setPrepIn(lv, 1);
+      }
+    }
+  }
+
+  /** For the graph diff: the base's history is in every version replayed; the prepare version is tracked. */
+  private readonly knownSides = (lv: number): number => {
+    if (lv <= this.base) return SIDE_A | SIDE_B;
+    const i = lv - this.base - 1;
+    return i < this.prepIn.length && this.prepIn[i] === 1 ? SIDE_A : 0;
+  };
+
+  private setPrepIn(lv: number, value: number): void {
+    const i = lv - this.base - 1;
+    if (i >= this.prepIn.length) {
+      let size = this.prepIn.length * 2;
+      while (size <= i) size *= 2;
+      const grown = new Uint8Array(size);
+      grown.set(this.prepIn);
+      this.prepIn = grown;
+    }
+    this.prepIn[i] = value;
   }
 
   private retreat(lv: number): void {
@@ -156,6 +206,71 @@ export class TextReplay {
       remaining -= item.len;
       item = list.next(item);
     }
+  }
+
+  /** A delete by an event made on the effect version: its characters are those visible there. */
+  private deleteOnEffect(lv: number, pos: number, len: number, patches: Patch[] | undefined): void {
+    const list = this.list;
+    const targets = this.targetsOf(this.deleted, lv);
+    const found = list.findEff(pos);
+    let item: Item | undefined = found.offset > 0 ? list.split(found.item, found.offset) : found.item;
+    let remaining = len;
+    while (remaining > 0) {
+      if (item === undefined) throw new RangeError(`delete of ${len} at ${pos} runs past the end`);
+      if (item.effDeleted) {
+        item = list.next(item);
+        continue;
+      }
+      if (item.len > remaining) list.split(item, remaining);
+      targets.push(item.id, item.len);
+      // The prepare version does not hold this event: its prepare count is raised when it is advanced.
+      list.markEffDeleted(item);
+      remaining -= item.len;
+      item = list.next(item);
+    }
+    if (patches !== undefined) patches.push([pos, len, '']);
+  }
+
+  /** An insert by an event made on the effect version: right after its left neighbour, no contest. */
+  private insertOnEffect(lv: number, pos: number, text: string, patches: Patch[] | undefined): void {
+    const list = this.list;
+    const id = list.nextId;
+    list.nextId += text.length;
+    list.addRange(id, text.length);
+    this.targetsOf(this.inserted, lv).push(id, text.length);
+    let left: Item | undefined;
+    let originLeft = -1;
+    let right: Item | undefined;
+    if (pos > 0) {
+      const found = list.findEff(pos - 1);
+      left = found.item;
+      originLeft = left.id + found.offset;
+      right = found.offset < left.len - 1 ? list.split(left, found.offset + 1) : list.next(left);
+    } else {
+      right = list.first();
+    }
+    // Every item in the list exists at this event's parents, so the next one is the right origin.
+    const item: Item = {
+      id,
+      len: text.length,
+      originLeft,
+      originRight: right === undefined ? -1 : right.id,
+      lv,
+      prep: NOT_INSERTED,
+      effDeleted: false,
+      chunk: list.chunks[0]!,
+    };
+    list.insertAfter(left, item);
+    if (patches !== undefined) patches.push([pos, 0, text]);
+  }
+
+  private targetsOf(map: Map<number, number[]>, lv: number): number[] {
+    let targets = map.get(lv);
+    if (targets === undefined) {
+      targets = [];
+      map.set(lv, targets);
+    }
+    return targets;
   }
 
   private insertAt(lv: number, pos: number, text: string, graph: EventGraph, patches: Patch[] | undefined): void {

@@ -227,6 +227,23 @@ export class ItemList {
     throw new RangeError(`prepare position ${pos} is past the end`);
   }
 
+  /** Like findPrep, counting the characters not deleted in the effect state. */
+  findEff(pos: number): { item: Item; offset: number } {
+    let remaining = pos;
+    for (const chunk of this.chunks) {
+      if (remaining >= chunk.effLen) {
+        remaining -= chunk.effLen;
+        continue;
+      }
+      for (const it of chunk.items) {
+        if (it.effDeleted) continue;
+        if (remaining < it.len) return { item: it, offset: remaining };
+        remaining -= it.len;
+      }
+    }
+    throw new RangeError(`effect position ${pos} is past the end`);
+  }
+
   /** Effect position of the first character of `item`: characters before it not deleted in effect. */
   effPosOf(item: Item): number {
     let pos = 0;

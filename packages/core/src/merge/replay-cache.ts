@@ -111,8 +111,12 @@ export class GroupMerge {
     const { graph, log, start, end } = this;
     let kept = this.cache.take(name);
     if (kept !== undefined) {
-      const catchUp = start - kept.stepped;
-      const recent = graph.findCriticalBase(this.frontiers, catchUp + REBUILD_SLACK);
+      const limit = start - kept.stepped + REBUILD_SLACK;
+      // The base is at or before the oldest frontier entry, and every event after it is replayed: when
+      // that entry is too old, no walk can find a cheap enough base.
+      let oldest = start;
+      for (const lv of this.frontiers) if (lv < oldest) oldest = lv;
+      const recent = start - 1 - oldest > limit ? undefined : graph.findCriticalBase(this.frontiers, limit);
       if (recent === undefined) {
         kept.replay.replayOld(graph, log, kept.stepped, start);
         kept.stepped = start;
