@@ -37,6 +37,9 @@ export class PeerLink {
   private current: LinkState = 'connecting';
   private remoteSet = false;
   private readonly earlyCandidates: IceCandidateLike[] = [];
+  /** Our candidates gathered before our offer or answer went out. */
+  private readonly localCandidates: IceCandidateLike[] = [];
+  private described = false;
   /** Frames that arrived before our end of the channel opened. */
   private readonly early: unknown[] = [];
   private readonly setupTimer = new Timer();
@@ -62,13 +65,19 @@ export class PeerLink {
     this.pc = settings.factory({ iceServers: settings.iceServers });
     this.pc.onicecandidate = (event) => {
       const c = event.candidate;
-      if (c !== null && c !== undefined && c.candidate !== '' && this.current === 'connecting') this.hooks.signal({ kind: 'candidate', link: this.id, candidate: c });
+      if (c === null || c === undefined || c.candidate === '' || this.current !== 'connecting') return;
+      // Gathering starts inside setLocalDescription, before the offer is sent: a candidate that
+      // overtook its offer would reach a peer with no link to add it to.
+      if (this.described) this.hooks.signal({ kind: 'candidate', link: this.id, candidate: c });
+      else this.localCandidates.push(c);
     };
     this.pc.onconnectionstatechange = () => {
       const s = this.pc.connectionState;
       if (s === 'failed' || s === 'closed') this.end('failed', `peer connection ${s}`);
     };
-    this.setupTimer.set(settings.connectTimeoutMs, () => this.end('failed', `not open within ${settings.connectTimeoutMs} ms`));
+    this.setupTimer.set(settings.connectTimeoutMs, () =>
+      this.end('failed', `not open within ${settings.connectTimeoutMs} ms (peer connection ${this.pc.connectionState}, ${this.remoteSet ? 'remote description set' : 'no remote description'}, channel ${this.channel?.readyState ?? 'none'})`),
+    );
     if (role === 'offerer') {
       this.attach(this.pc.createDataChannel('tandem', { ordered: true }));
       void this.offer();
@@ -91,6 +100,7 @@ export class PeerLink {
       const local = this.pc.localDescription ?? answer;
       if (local.sdp === undefined) throw new Error('the answer has no SDP');
       if (this.current === 'connecting') this.hooks.signal({ kind: 'answer', link: this.id, sdp: local.sdp });
+      this.flushLocalCandidates();
     });
   }
 
@@ -145,7 +155,13 @@ export class PeerLink {
       const local = this.pc.localDescription ?? offer;
       if (local.sdp === undefined) throw new Error('the offer has no SDP');
       if (this.current === 'connecting') this.hooks.signal({ kind: 'offer', link: this.id, sdp: local.sdp });
+      this.flushLocalCandidates();
     });
+  }
+
+  private flushLocalCandidates(): void {
+    this.described = true;
+    for (const c of this.localCandidates.splice(0)) if (this.current === 'connecting') this.hooks.signal({ kind: 'candidate', link: this.id, candidate: c });
   }
 
   private async remoteReady(): Promise<void> {
