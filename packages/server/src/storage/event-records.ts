@@ -57,11 +57,10 @@ function payloadOf(e: Event): string {
 }
 
 /**
- * Validates an untrusted event and prepares its row. Normalizing first (parents sorted, op in
- * canonical form) means a resend that differs only in such incidental form still dedupes.
- * @throws TandemError ERR_INVALID_EVENT (and checkOp's codes) for a malformed event.
+ * Validates an untrusted event and prepares its row, without its payload (a store that only needs
+ * it for resends computes it from the JSON text with storedPayload, when it needs it).
  */
-export function toRecord(value: unknown): EventRecord {
+export function toRowJson(value: unknown): Omit<EventRecord, 'payload'> {
   const event = checkEvent(value, SHAPE_ONLY);
   // The agent is indexed with the document id, so it obeys the same storable-id rules.
   try {
@@ -69,7 +68,17 @@ export function toRecord(value: unknown): EventRecord {
   } catch (e) {
     throw new TandemError(CoreErrorCode.InvalidEvent, `event.id.agent: ${(e as Error).message}`);
   }
-  return { event, agent: event.id.agent, seq: event.id.seq, json: JSON.stringify(event), payload: payloadOf(event) };
+  return { event, agent: event.id.agent, seq: event.id.seq, json: JSON.stringify(event) };
+}
+
+/**
+ * Validates an untrusted event and prepares its row. Normalizing first (parents sorted, op in
+ * canonical form) means a resend that differs only in such incidental form still dedupes.
+ * @throws TandemError ERR_INVALID_EVENT (and checkOp's codes) for a malformed event.
+ */
+export function toRecord(value: unknown): EventRecord {
+  const row = toRowJson(value);
+  return { ...row, payload: payloadOf(row.event) };
 }
 
 /** Parses and checks stored JSON text; a failure means the database holds something we never wrote. */
@@ -112,7 +121,7 @@ export type PlannedRecord = Pick<EventRecord, 'agent' | 'seq' | 'payload'>;
 
 export interface AppendPlan<R extends PlannedRecord = EventRecord> {
   /** The new rows: the records with the versions they get. */
-  readonly rows: readonly (R & { readonly version: number })[];
+  readonly rows: readonly { readonly record: R; readonly version: number }[];
   readonly duplicates: number;
   readonly head: number;
 }
@@ -124,17 +133,20 @@ export interface AppendPlan<R extends PlannedRecord = EventRecord> {
  * @throws TandemError ERR_CONFLICTING_EVENT if any id is stored (or repeated) with another payload.
  */
 export function planAppend<R extends PlannedRecord>(records: readonly R[], storedPayloads: ReadonlyMap<string, string>, head: number): AppendPlan<R> {
-  const seen = new Map(storedPayloads);
-  const rows: (R & { readonly version: number })[] = [];
+  // Records of this batch are kept, not their payloads: a payload is only read when an id repeats
+  // (a store may compute it lazily; see sqlite-writes.ts).
+  const seen = new Map<string, string | PlannedRecord>(storedPayloads);
+  const rows: { readonly record: R; readonly version: number }[] = [];
   let duplicates = 0;
   let next = head;
   for (const r of records) {
     const key = idKey(r.agent, r.seq);
-    const existing = seen.get(key);
+    const found = seen.get(key);
+    const existing = typeof found === 'object' ? found.payload : found;
     if (existing === undefined) {
       next += 1;
-      rows.push({ ...r, version: next });
-      seen.set(key, r.payload);
+      rows.push({ record: r, version: next });
+      seen.set(key, r);
     } else if (existing === r.payload) {
       duplicates += 1;
     } else {

@@ -202,7 +202,7 @@ export class PostgresStore implements DocStore {
     let broken: Error | undefined;
     try {
       const plan = await this.appendInTransaction(client, sql, d, records);
-      return { stored: plan.rows.map((r) => ({ version: r.version, event: r.event })), duplicates: plan.duplicates, head: plan.head };
+      return { stored: plan.rows.map((r) => ({ version: r.version, event: r.record.event })), duplicates: plan.duplicates, head: plan.head };
     } catch (e) {
       // If even the rollback fails the connection is in an unknown state: destroy it.
       await client.query('ROLLBACK').catch((rollbackError: unknown) => {
@@ -233,9 +233,9 @@ export class PostgresStore implements DocStore {
       await client.query(sql.insertEvents, [
         d,
         plan.rows.map((r) => r.version),
-        plan.rows.map((r) => r.agent),
-        plan.rows.map((r) => r.seq),
-        plan.rows.map((r) => r.json),
+        plan.rows.map((r) => r.record.agent),
+        plan.rows.map((r) => r.record.seq),
+        plan.rows.map((r) => r.record.json),
       ]);
       await client.query(sql.setHead, [d, plan.head]);
     }

@@ -27,7 +27,7 @@ import type {
   Snapshot,
   StoredEvent,
 } from './doc-store.js';
-import { fromRow, toRecord } from './event-records.js';
+import { fromRow, toRowJson } from './event-records.js';
 import { migrateSqlite } from './sqlite-schema.js';
 import { InlineWriteQueue, WorkerWriteQueue } from './sqlite-writer.js';
 import type { WriteQueue } from './sqlite-writer.js';
@@ -177,13 +177,13 @@ export class SqliteStore implements DocStore {
   async appendEvents(doc: DocId, events: readonly Event[]): Promise<AppendResult> {
     const d = checkId(doc, 'document id');
     if (!Array.isArray(events)) throw new StoreError(StoreErrorCode.InvalidArgument, `events must be an array, got ${show(events)}`);
-    const records = events.map(toRecord);
+    const records = events.map(toRowJson);
     const s = this.live();
     if (records.length === 0) return { stored: [], duplicates: 0, head: s.getHead.get(d)?.head ?? 0 };
     const plan = (await this.write({
       kind: 'append',
       doc: d,
-      records: records.map((r) => ({ agent: r.agent, seq: r.seq, json: r.json, payload: r.payload })),
+      records: records.map((r) => ({ agent: r.agent, seq: r.seq, json: r.json })),
     })) as AppendOutcome;
     return { stored: plan.rows.map((r) => ({ version: r.version, event: records[r.index]!.event })), duplicates: plan.duplicates, head: plan.head };
   }

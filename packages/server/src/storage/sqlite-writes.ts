@@ -10,12 +10,30 @@ import { TandemError, isTandemError, type CoreErrorCode } from '@tandem/core';
 import { idKey, planAppend, storedPayload } from './event-records.js';
 import { StoreError, isStoreError, type StoreErrorCode } from './store-error.js';
 
-/** An event row to append: what the store computed from the event on the main thread. */
+/**
+ * An event row to append: what the store computed from the event on the calling thread. Its
+ * payload (for comparing resends) is computed here from the JSON text, and only for ids that are
+ * already stored or repeated: rarely, so neither thread pays for it on the common path.
+ */
 export interface RowRecord {
   readonly agent: string;
   readonly seq: number;
   readonly json: string;
-  readonly payload: string;
+}
+
+/** A row with its index in the append and a payload computed on first use. */
+function planned(r: RowRecord, index: number): RowRecord & { readonly index: number; readonly payload: string } {
+  let payload: string | undefined;
+  return {
+    agent: r.agent,
+    seq: r.seq,
+    json: r.json,
+    index,
+    get payload(): string {
+      payload ??= storedPayload(r.json);
+      return payload;
+    },
+  };
 }
 
 export type WriteOp =
@@ -133,10 +151,10 @@ function applyWrite(s: WriteStatements, op: WriteOp): WriteValue {
         if (row !== undefined) stored.set(idKey(r.agent, r.seq), storedPayload(row.event));
       }
       // planAppend throws on a conflict, which rolls back this append (its savepoint) alone.
-      const plan = planAppend(op.records.map((r, index) => ({ ...r, index })), stored, head);
-      for (const row of plan.rows) s.insertEvent.run(op.doc, row.version, row.agent, row.seq, row.json);
+      const plan = planAppend(op.records.map(planned), stored, head);
+      for (const row of plan.rows) s.insertEvent.run(op.doc, row.version, row.record.agent, row.record.seq, row.record.json);
       if (plan.rows.length > 0) s.setHead.run(plan.head, op.doc);
-      return { rows: plan.rows.map((r) => ({ index: r.index, version: r.version })), duplicates: plan.duplicates, head: plan.head };
+      return { rows: plan.rows.map((r) => ({ index: r.record.index, version: r.version })), duplicates: plan.duplicates, head: plan.head };
     }
     case 'saveSnapshot':
       s.saveSnapshot.run(op.doc, op.version, Buffer.from(op.bytes.buffer, op.bytes.byteOffset, op.bytes.byteLength));
