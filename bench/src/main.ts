@@ -7,6 +7,7 @@ import { CORE_USAGE, parseCoreArgs, runCoreCommand, UsageError } from './core/co
 import { TraceFormatError } from './core/trace-format.js';
 import { CLUSTER_USAGE, ClusterUsageError, parseClusterArgs, runClusterCommand } from './cluster/cluster-command.js';
 import { relaunchWithExposedGcIfNeeded } from './gc-exposure.js';
+import { P2P_USAGE, P2PUsageError, parseP2PArgs, runP2PCommand } from './p2p/p2p-command.js';
 import { parseServerArgs, runServerCommand, SERVER_USAGE, ServerUsageError } from './server/server-command.js';
 
 const USAGE = `usage: npm run bench -- <subcommand> [flags]
@@ -15,6 +16,7 @@ subcommands:
   ${CORE_USAGE.split('\n').join('\n  ')}
   ${SERVER_USAGE.split('\n').join('\n  ')}
   ${CLUSTER_USAGE.split('\n').join('\n  ')}
+  ${P2P_USAGE.split('\n').join('\n  ')}
 `;
 
 async function main(args: readonly string[]): Promise<number> {
@@ -33,6 +35,8 @@ async function main(args: readonly string[]): Promise<number> {
       return runServerCommand(parseServerArgs(rest));
     case 'cluster':
       return runClusterCommand(parseClusterArgs(rest));
+    case 'p2p':
+      return runP2PCommand(parseP2PArgs(rest));
     default:
       process.stderr.write(`${command === undefined ? 'missing subcommand' : `unknown subcommand: ${command}`}\n\n${USAGE}`);
       return 2;
@@ -44,7 +48,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof UsageError || error instanceof ServerUsageError || error instanceof ClusterUsageError) {
+    if (error instanceof UsageError || error instanceof ServerUsageError || error instanceof ClusterUsageError || error instanceof P2PUsageError) {
       process.stderr.write(`${error.message}\n\n${USAGE}`);
       process.exitCode = 2;
       return;
