@@ -117,6 +117,28 @@ describe('p2p: sync over data channels', () => {
     }
   });
 
+  test('a peer that leaves is forgotten by both sides of its links', { timeout: 60_000 }, async () => {
+    const rng = new Rng(testSeed('p2p leave'));
+    const peers = new CuttablePeers();
+    const docId = 'p2p-leave';
+    await server.share(docId, 'ann', ['ann', 'bob', 'cy']);
+    const clients: TandemClient[] = ['ann', 'bob', 'cy'].map((u) => makeClient(server.url, u, { p2p: testP2P(peers.factory), random: rng.fork() }));
+    const [ann, bob, cy] = clients as [TandemClient, TandemClient, TandemClient];
+    try {
+      await Promise.all(clients.map((c) => c.open(docId)));
+      await waitForMesh(clients);
+      await cy.close();
+      // Whichever side offered retries, the other asks it to; the server's NOT_FOUND ends both.
+      await waitUntil('ann and bob forgot cy', () => [ann, bob].every((c) => c.metrics.p2p.peers.every((p) => p.userId !== 'cy')), {
+        describe: () => JSON.stringify([ann, bob].map((c) => c.metrics.p2p.peers.map((p) => [p.userId, p.state, p.lastError]))),
+      });
+      assert.deepEqual(ann.metrics.p2p.peers.map((p) => [p.userId, p.transport]), [['bob', 'p2p']]);
+      assert.deepEqual(bob.metrics.p2p.peers.map((p) => [p.userId, p.transport]), [['ann', 'p2p']]);
+    } finally {
+      await Promise.all([ann.close(), bob.close()]);
+    }
+  });
+
   for (const n of [2, 4]) {
     test(`${n} peers: seeded random edits over a full mesh converge`, { timeout: 120_000 }, async () => {
       const rng = new Rng(testSeed(`p2p mesh of ${n}`));

@@ -53,6 +53,14 @@ test('an announce reaches every other connection on the document, once per join'
     vic.c.send({ type: 'signal', docId, to: '*', data: { hi: 3 } });
     assert.deepEqual((await ann.c.next<Of<'signal'>>((m) => m.type === 'signal')).data, { hi: 3 });
 
+    // A targeted signal to a connection not on the document: NOT_FOUND naming the signal, so a
+    // peer-to-peer client can tell which of its messages missed (the peer left).
+    vic.c.send({ type: 'signal', docId, to: other.id, data: { hi: 5 } });
+    const missed = await vic.c.next<Of<'error'>>((m) => m.type === 'error');
+    assert.equal(missed.code, 'NOT_FOUND');
+    assert.equal(missed.ref, 'signal');
+    assert.equal(missed.docId, docId);
+
     // Not joined: refused, and nobody hears it. The sender never hears its own announce.
     other.c.send({ type: 'signal', docId, to: '*', data: { hi: 4 } });
     assert.equal((await other.c.next<Of<'error'>>((m) => m.type === 'error')).code, 'NOT_JOINED');

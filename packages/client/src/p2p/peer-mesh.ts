@@ -275,7 +275,11 @@ export class PeerMesh {
     if (!wasOpen) peer.failures++;
     if (peer.failures >= this.settings.maxAttempts) return;
     const exp = Math.min(this.settings.retryMaxMs, this.settings.retryBaseMs * 2 ** Math.max(0, peer.failures - 1));
-    peer.retry.set(exp * (0.5 + this.host.random() / 2), () => this.maybeConnect(peer));
+    const me = this.host.connectionId();
+    // The offering side tries again. The other side asks for that (a reply-hello), which also
+    // finds out whether the peer is still there: the server answers NOT_FOUND if it left.
+    const retry = me !== undefined && me < peer.connectionId ? () => this.maybeConnect(peer) : () => this.signal(peer, { kind: 'hello', reply: true });
+    peer.retry.set(exp * (0.5 + this.host.random() / 2), retry);
   }
 
   private endLink(peer: Peer, reason: string): void {

@@ -393,7 +393,7 @@ export class Connection {
     if (target === undefined && this.deps.forwardSignal?.({ docId, from: this.id, userId, level: j.level, to, data }) === true) return;
     // Signaling only between connections the server admitted to the same document.
     if (target === undefined || target.levelOn(docId) === undefined || target === this) {
-      this.sendError(ErrorCode.NotFound, `no connection ${JSON.stringify(to)} on document ${JSON.stringify(docId)}`, docId);
+      this.sendError(ErrorCode.NotFound, `no connection ${JSON.stringify(to)} on document ${JSON.stringify(docId)}`, docId, 'signal');
       return;
     }
     target.send({ type: 'signal', docId, from: this.id, userId: this.principal!.userId, level: j.level, data });
