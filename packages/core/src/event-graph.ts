@@ -50,6 +50,9 @@ export class EventGraph {
   private readonly agentIndex = new Map<string, number>();
   private readonly agentSpans: AgentSpan[][] = [];
   private count = 0;
+  /** Scratch state of `diff`, kept between calls. */
+  private walkFlags = new Uint8Array(0);
+  private readonly walkHeap = new MaxHeap();
 
   /** Number of events held. */
   get size(): number {
@@ -290,33 +293,35 @@ export class EventGraph {
   diff(a: LvFrontier, b: LvFrontier, known?: (lv: number) => number): { aOnly: LvSpan[]; bOnly: LvSpan[] } {
     const aOnly: LvSpan[] = [];
     const bOnly: LvSpan[] = [];
-    const flags = new Map<number, number>();
-    const heap = new MaxHeap();
+    // Per-LV side flags of the walk (0 = not queued), reused across calls: the merge diffs once per
+    // concurrent event, and a Map per call cost more than the walk itself.
+    if (this.walkFlags.length < this.count) this.walkFlags = new Uint8Array(Math.max(this.count, this.walkFlags.length * 2));
+    const flags = this.walkFlags;
+    const heap = this.walkHeap;
     let shared = 0;
     const mark = (lv: number, flag: number): void => {
       if (known !== undefined) flag |= known(lv);
-      const old = flags.get(lv);
-      if (old === undefined) {
-        flags.set(lv, flag);
+      const old = flags[lv]!;
+      if (old === 0) {
+        flags[lv] = flag;
         heap.push(lv);
         if (flag === SIDE_BOTH) shared++;
       } else if ((old | flag) !== old) {
-        flags.set(lv, old | flag);
+        flags[lv] = old | flag;
         if ((old | flag) === SIDE_BOTH) shared++;
       }
     };
-    const record = (flag: number, start: number, end: number): void => {
-      if (flag === SIDE_BOTH || start >= end) return;
-      const list = flag === SIDE_A ? aOnly : bOnly;
-      list.push({ start, end });
+    const unqueue = (lv: number): number => {
+      const f = flags[lv]!;
+      flags[lv] = 0;
+      if (f === SIDE_BOTH) shared--;
+      return f;
     };
     for (const lv of a) mark(lv, SIDE_A);
     for (const lv of b) mark(lv, SIDE_B);
     while (heap.size > shared) {
       let lv = heap.pop();
-      let flag = flags.get(lv)!;
-      flags.delete(lv);
-      if (flag === SIDE_BOTH) shared--;
+      let flag = unqueue(lv);
       const run = this.runOf(lv);
       // Walk down the run while the next queued event lies inside it: those merge into this walk.
       let end = lv + 1;
@@ -324,22 +329,21 @@ export class EventGraph {
         const next = heap.size > 0 ? heap.peek() : -1;
         if (next >= run.lvStart) {
           // Events (next, lv] carry `flag`; from `next` on, the flags combine.
-          record(flag, next + 1, end);
+          if (flag !== SIDE_BOTH && next + 1 < end) (flag === SIDE_A ? aOnly : bOnly).push({ start: next + 1, end });
           end = next + 1;
           lv = heap.pop();
-          const f2 = flags.get(lv)!;
-          flags.delete(lv);
-          if (f2 === SIDE_BOTH) shared--;
-          flag |= f2;
+          flag |= unqueue(lv);
         } else {
-          record(flag, run.lvStart, end);
+          if (flag !== SIDE_BOTH && run.lvStart < end) (flag === SIDE_A ? aOnly : bOnly).push({ start: run.lvStart, end });
           for (const p of run.parents) mark(p, flag);
           break;
         }
       }
     }
-    aOnly.sort((x, y) => x.start - y.start);
-    bOnly.sort((x, y) => x.start - y.start);
+    // What is left is common to both sides: unqueue it, leaving the flags clear for the next walk.
+    while (heap.size > 0) flags[heap.pop()] = 0;
+    if (aOnly.length > 1) aOnly.sort((x, y) => x.start - y.start);
+    if (bOnly.length > 1) bOnly.sort((x, y) => x.start - y.start);
     return { aOnly: mergeSpans(aOnly), bOnly: mergeSpans(bOnly) };
   }
 
