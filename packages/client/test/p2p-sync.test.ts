@@ -139,6 +139,34 @@ describe('p2p: sync over data channels', () => {
     }
   });
 
+  test('the mesh stays within maxPeers; peers beyond it sync through the server', { timeout: 90_000 }, async () => {
+    const rng = new Rng(testSeed('p2p mesh cap'));
+    const peers = new CuttablePeers();
+    const docId = 'p2p-cap';
+    const users = ['k0', 'k1', 'k2', 'k3'];
+    await server.share(docId, 'k0', users);
+    const clients: TandemClient[] = users.map((u) => makeClient(server.url, u, { p2p: testP2P(peers.factory, { maxPeers: 2 }), random: rng.fork() }));
+    const links = (c: TandemClient): number => c.metrics.p2p.peers.filter((p) => p.transport === 'p2p').length;
+    try {
+      const docs = await Promise.all(clients.map((c) => c.open(docId)));
+      await Promise.all(docs.map((d) => d.whenSynced(10_000)));
+      // Which pairs get a link depends on who is introduced first: wait for some, never more than two each.
+      await waitUntil('links formed', () => clients.reduce((n, c) => n + links(c), 0) >= 4, { timeoutMs: 20_000 });
+      for (let i = 0; i < 40; i++) {
+        const k = rng.int(docs.length);
+        randomEdit(rng, docs[k]!, `(${k}.${i})`, true);
+        assert.ok(clients.every((c) => links(c) <= 2), 'at most maxPeers links');
+        if (rng.bool(0.3)) await pause(rng.int(15));
+      }
+      await waitConverged(server, docId, docs);
+      assert.ok(clients.every((c) => links(c) <= 2));
+      assert.ok(clients.some((c) => c.metrics.p2p.peers.some((p) => p.transport === 'server')), 'some pairs had no direct link');
+      assert.ok(clients.reduce((n, c) => n + c.metrics.p2p.eventsViaServer, 0) > 0, 'their events came through the server');
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+    }
+  });
+
   for (const n of [2, 4]) {
     test(`${n} peers: seeded random edits over a full mesh converge`, { timeout: 120_000 }, async () => {
       const rng = new Rng(testSeed(`p2p mesh of ${n}`));
