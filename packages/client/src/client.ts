@@ -15,6 +15,7 @@ import { DocumentSync } from './sync/document-sync.js';
 import { DocumentPersistence } from './sync/persistence.js';
 import { ReplicaPair } from './sync/replica-pair.js';
 import { PeerMesh } from './p2p/peer-mesh.js';
+import { isPeerSignal } from './p2p/peer-wire.js';
 import type { TabPresence } from './tabs/tab-channel.js';
 import { Emitter } from './util/emitter.js';
 import { randomId } from './util/random-id.js';
@@ -264,7 +265,7 @@ export class TandemClient extends Emitter<ClientEvents> {
   }
 
   private route(message: ServerMessage): void {
-    if (message.type === 'signal') {
+    if (message.type === 'signal' && isPeerSignal(message.data)) {
       const mesh = this.meshes.get(message.docId);
       if (mesh !== undefined) {
         mesh.handleSignal(message);

@@ -99,6 +99,16 @@ describe('p2p: trust', () => {
       await mal.join(docId);
       mal.send({ type: 'signal', docId, to: '*', data: { tag: 'tandem-p2p', kind: 'hello', userId: 'bob', level: 'owner' } });
       await mal.next('ann’s reply to mal’s hello', (m) => m.type === 'signal' && m.from === target);
+      // A signal that is not the SDK's own belongs to the app: it gets it, and nothing is counted.
+      const appSignals: unknown[] = [];
+      ann.on('message', (m) => {
+        if (m.type === 'signal') appSignals.push(m.data);
+      });
+      const invalidBefore = ann.metrics.p2p.invalid;
+      mal.send({ type: 'signal', docId, to: target, data: { app: 'wave' } });
+      await waitUntil('ann’s app got mal’s own signal', () => appSignals.length === 1);
+      assert.deepEqual(appSignals, [{ app: 'wave' }]);
+      assert.equal(ann.metrics.p2p.invalid, invalidBefore);
       const before = ann.metrics.p2p;
       mal.send({ type: 'signal', docId, to: target, data: { tag: 'tandem-p2p', kind: 'answer', link: 'not-a-link', sdp: 'v=0' } });
       mal.send({ type: 'signal', docId, to: target, data: { tag: 'tandem-p2p', kind: 'candidate', link: 'not-a-link', candidate: { candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host' } } });

@@ -101,7 +101,7 @@ export class PeerMesh {
     this.removeSource();
   }
 
-  /** A signal the server relayed to us on this document. */
+  /** A peer-to-peer signal (see `isPeerSignal`) the server relayed to us on this document. */
   handleSignal(message: SignalRelayMessage): void {
     if (this.closed) return;
     const signal = parseSignal(message.data);

@@ -46,6 +46,11 @@ export function encodeSignal(signal: PeerSignal): JsonValue {
   }
 }
 
+/** Whether `signal.data` is meant for peer-to-peer sync (other signals belong to the app). */
+export function isPeerSignal(data: unknown): boolean {
+  return typeof data === 'object' && data !== null && !Array.isArray(data) && (data as Record<string, unknown>)['tag'] === TAG;
+}
+
 function str(v: unknown, max: number): v is string {
   return typeof v === 'string' && v.length > 0 && v.length <= max;
 }
