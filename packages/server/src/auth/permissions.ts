@@ -75,6 +75,18 @@ export class PermissionService {
   }
 
   /**
+   * The user's level for joining: a document nobody created yet is created by its first visitor,
+   * who owns it. When another join created it a moment earlier (two tabs of one user opening a new
+   * document together), the level is read again, so that join is not refused as a stranger.
+   */
+  async levelOrCreate(doc: string, userId: string, opts: LevelOptions = {}): Promise<Level | undefined> {
+    const level = await this.levelFor(doc, userId, opts);
+    if (level !== undefined) return level;
+    if (await this.ensureDocument(doc, userId)) return 'owner';
+    return this.levelFor(doc, userId, opts);
+  }
+
+  /**
    * Creates the document with `creator` as its owner, unless it exists already. Resolves true if
    * this call created it. An existing document is left alone: the caller then checks access.
    */

@@ -284,11 +284,7 @@ export class Connection {
       this.sendError(ErrorCode.LimitExceeded, `at most ${this.deps.config.limits.maxDocsPerConnection} documents per connection`, docId);
       return;
     }
-    let level = await this.deps.permissions.levelFor(docId, principal.userId, message.link !== undefined ? { linkToken: message.link } : {});
-    if (level === undefined) {
-      // A document nobody created yet is created by its first visitor, who owns it.
-      if (await this.deps.permissions.ensureDocument(docId, principal.userId)) level = 'owner';
-    }
+    const level = await this.deps.permissions.levelOrCreate(docId, principal.userId, message.link !== undefined ? { linkToken: message.link } : {});
     if (level === undefined) {
       this.sendError(ErrorCode.PermissionDenied, `user ${JSON.stringify(principal.userId)} has no access to document ${JSON.stringify(docId)}`, docId);
       return;
