@@ -44,6 +44,26 @@ export function replayConcurrentTrace<Replica, Message>(
   kit: ReplicaKit<Replica, Message>,
   convertToUtf16: boolean,
 ): Message[] {
+  return runReplay(trace, kit, convertToUtf16, false).messages;
+}
+
+/**
+ * The "live replicas" workload: the same replay (each replica merges the others' txns just before
+ * its own next txn, as clients behind a relay do), then agent 0's replica receives every txn it still
+ * lacks. Returns that replica's final text.
+ */
+export function replayConcurrentTraceLive<Replica, Message>(trace: ConcurrentTrace, kit: ReplicaKit<Replica, Message>, convertToUtf16: boolean): string {
+  const text = runReplay(trace, kit, convertToUtf16, true).finalText;
+  if (text === undefined) throw new Error('the trace has no txns');
+  return text;
+}
+
+function runReplay<Replica, Message>(
+  trace: ConcurrentTrace,
+  kit: ReplicaKit<Replica, Message>,
+  convertToUtf16: boolean,
+  catchUpAgent0: boolean,
+): { messages: Message[]; finalText: string | undefined } {
   const agents = trace.numAgents;
   const seqOfTxn: number[] = [];
   const txnsOfAgent: number[][] = Array.from({ length: agents }, () => []);
@@ -112,8 +132,18 @@ export function replayConcurrentTrace<Replica, Message>(
         if (left === 0) versions.delete(p);
       }
     });
+    let finalText: string | undefined;
+    const first = replicas[0];
+    if (catchUpAgent0 && first !== undefined) {
+      const lacking: Message[] = [];
+      trace.txns.forEach((txn, i) => {
+        if ((seqOfTxn[i] ?? 0) >= (first.version[txn.agent] ?? 0)) lacking.push(messages[i]!);
+      });
+      if (lacking.length > 0) first.replica = kit.applyRemote(first.replica, lacking);
+      finalText = kit.text(first.replica);
+    }
+    return { messages, finalText };
   } finally {
     for (const state of replicas) if (state !== undefined) kit.dispose(state.replica);
   }
-  return messages;
 }

@@ -58,6 +58,20 @@ function summarize(trace: BenchTrace): TraceSummary {
   };
 }
 
+/** The outcome of a workload that leaves no document behind, only a final text. */
+class TextOnlyDocument implements BenchDocument {
+  constructor(private readonly finalText: string) {}
+  text(): string {
+    return this.finalText;
+  }
+  save(): Uint8Array {
+    throw new Error('a live-replicas run leaves no document to save');
+  }
+  release(): void {
+    // Nothing held.
+  }
+}
+
 interface DocumentAndText<D extends BenchDocument> {
   readonly doc: D;
   readonly text: string;
@@ -176,6 +190,7 @@ class LibraryTraceRun {
   }
 
   runSequential(patches: readonly Patch[]): void {
+    this.notAvailable(['live'], 'sequential trace: one agent, nothing concurrent');
     const source = this.applyLocal(patches);
     if (source === undefined) {
       this.notAvailable(['merge', ...SAVED_DOCUMENT_METRICS], 'apply local failed');
@@ -198,6 +213,8 @@ class LibraryTraceRun {
   runConcurrent(trace: Extract<BenchTrace, { kind: 'concurrent' }>): void {
     if (trace.flat === undefined) this.notAvailable(['applyLocal'], trace.flatNote);
     else this.applyLocal(trace.flat.patches)?.release();
+
+    this.timed('live', () => new TextOnlyDocument(this.adapter.liveReplicas(trace)))?.release();
 
     const history = this.prepare('building the history from the concurrent trace', () => this.adapter.historyOfConcurrentTrace(trace));
     const merged = history === undefined ? undefined : this.mergeHistory(history);

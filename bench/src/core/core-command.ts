@@ -16,8 +16,10 @@ import { resultsTable, tableNotes } from '../report/table.js';
 export const CORE_USAGE = `core [--trace FILE]... [--runs N] [--quick] [--libs LIST]
     Compares Tandem, Yjs and Automerge on editing traces: apply local, merge from scratch, load,
     encoded size and memory of a loaded document.
-    --trace FILE  a trace in the editing-traces format (gzip or plain JSON, sequential or concurrent);
-                  repeatable; default: automerge-paper, seph-blog1, friendsforever_flat, friendsforever
+    --trace FILE  a trace in the editing-traces format (gzip or plain JSON, sequential or concurrent),
+                  or synthetic-relay-10 (10 agents typing at once behind a relay, generated);
+                  repeatable; default: automerge-paper, seph-blog1, friendsforever_flat, friendsforever,
+                  synthetic-relay-10
     --runs N      timed runs per measurement, after one warm-up run (default 5)
     --quick       one timed run and no warm-up (a smoke test, not a measurement)
     --libs LIST   comma-separated subset of ${LIBRARY_IDS.join(',')} (default: all)`;

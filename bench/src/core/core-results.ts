@@ -6,7 +6,7 @@ import type { LibraryId } from './adapters/core-bench-adapter.js';
 import type { TimingStats } from './timing.js';
 import type { MachineInfo } from '../machine-info.js';
 
-export const METRIC_IDS = ['applyLocal', 'merge', 'load', 'encodedSize', 'heapUsed', 'heapExternal', 'heapArrayBuffers', 'heapRss'] as const;
+export const METRIC_IDS = ['applyLocal', 'merge', 'live', 'load', 'encodedSize', 'heapUsed', 'heapExternal', 'heapArrayBuffers', 'heapRss'] as const;
 export type MetricId = (typeof METRIC_IDS)[number];
 
 export interface MetricInfo {
@@ -19,6 +19,12 @@ export interface MetricInfo {
 export const METRICS: Readonly<Record<MetricId, MetricInfo>> = {
   applyLocal: { label: 'apply local', unit: 'ms', description: 'fresh document; every patch applied as its own local edit; final text read' },
   merge: { label: 'merge from scratch', unit: 'ms', description: 'fresh document receives the whole history made by others; final text read' },
+  live: {
+    label: 'live replicas',
+    unit: 'ms',
+    description:
+      'concurrent traces: one replica per agent makes its txns as local edits and merges the others\' txns just before its next one, as clients behind a relay do; then one replica catches up; its final text read',
+  },
   load: { label: 'load', unit: 'ms', description: 'saved document loaded; final text read' },
   encodedSize: { label: 'encoded size', unit: 'bytes', description: 'bytes of the saved document' },
   heapUsed: { label: 'memory: JS heapUsed Δ', unit: 'bytes', description: 'V8 heap held by the loaded document (fresh process, after full GC)' },
@@ -88,6 +94,7 @@ export function emptyCells(): Record<MetricId, MetricCells> {
   return {
     applyLocal: {},
     merge: {},
+    live: {},
     load: {},
     encodedSize: {},
     heapUsed: {},

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { insertsAstralText, parseTrace, type ConcurrentTrace, type Patch } from './trace-format.js';
 import { patchesToUtf16 } from './utf16-positions.js';
+import { RELAY_TRACE_NAME, relayTrace } from './relay-trace.js';
 
 /** The traces run when no `--trace` is given, relative to the traces folder. */
 export const DEFAULT_TRACE_FILES: readonly string[] = [
@@ -74,7 +75,7 @@ function requireTracesDir(): string {
 /** Absolute paths of the default traces. */
 export function defaultTracePaths(): string[] {
   const dir = requireTracesDir();
-  return DEFAULT_TRACE_FILES.map((file) => join(dir, file));
+  return [...DEFAULT_TRACE_FILES.map((file) => join(dir, file)), RELAY_TRACE_NAME];
 }
 
 /**
@@ -82,6 +83,7 @@ export function defaultTracePaths(): string[] {
  * else relative to the traces folder.
  */
 export function resolveTracePath(arg: string): string {
+  if (arg === RELAY_TRACE_NAME) return arg;
   const startDir = process.env['INIT_CWD'] ?? process.cwd();
   const direct = isAbsolute(arg) ? arg : resolve(startDir, arg);
   if (existsSync(direct)) return direct;
@@ -128,6 +130,23 @@ function facts(path: string, endContent: string, txns: readonly { readonly patch
 
 /** Loads a trace file of either kind and prepares it for the benchmark. */
 export function loadBenchTrace(path: string): BenchTrace {
+  if (path === RELAY_TRACE_NAME) {
+    const trace = relayTrace();
+    return {
+      name: RELAY_TRACE_NAME,
+      path: '(generated: see bench/src/core/relay-trace.ts)',
+      fileBytes: 0,
+      endContent: trace.endContent,
+      txnCount: trace.txns.length,
+      patchCount: trace.txns.reduce((sum, txn) => sum + txn.patches.length, 0),
+      hasAstral: false,
+      kind: 'concurrent',
+      trace,
+      agentCount: trace.numAgents,
+      flat: undefined,
+      flatNote: 'generated trace without a linearised version: apply local is n/a',
+    };
+  }
   const parsed = parseTrace(readJsonFile(path), path);
   if (parsed.kind === 'sequential') {
     const { trace } = parsed;

@@ -5,7 +5,7 @@
  * the same text object.
  */
 import * as A from '@automerge/automerge';
-import { replayConcurrentTrace, type ReplicaKit } from '../concurrent-replay.js';
+import { replayConcurrentTrace, replayConcurrentTraceLive, type ReplicaKit } from '../concurrent-replay.js';
 import type { ConcurrentTrace, Patch } from '../trace-format.js';
 
 /** The document shape: one collaborative string. */
@@ -73,4 +73,9 @@ function replicaKit(genesis: A.Change): ReplicaKit<AutomergeTextDoc, A.Change> {
 export function automergeChangesOfConcurrentTrace(trace: ConcurrentTrace, convertToUtf16: boolean): A.Change[] {
   const genesis = genesisChange();
   return [genesis, ...replayConcurrentTrace(trace, replicaKit(genesis), convertToUtf16)];
+}
+
+/** The live-replicas workload on Automerge replicas (timed); returns agent 0's final text. */
+export function automergeLiveReplicas(trace: ConcurrentTrace, convertToUtf16: boolean): string {
+  return replayConcurrentTraceLive(trace, replicaKit(genesisChange()), convertToUtf16);
 }

@@ -9,6 +9,7 @@ import type { BenchDocument, CoreBenchAdapter, LocallyEditedDocument, RemoteHist
 import {
   actorId,
   automergeChangesOfConcurrentTrace,
+  automergeLiveReplicas,
   changeByPatches,
   type AutomergeTextDoc,
   type TextDocShape,
@@ -58,6 +59,9 @@ export const automergeAdapter: CoreBenchAdapter = {
   },
   historyOfConcurrentTrace(trace) {
     return historyOfChanges(automergeChangesOfConcurrentTrace(trace.trace, trace.hasAstral));
+  },
+  liveReplicas(trace) {
+    return automergeLiveReplicas(trace.trace, trace.hasAstral);
   },
   load(bytes) {
     return new AutomergeDocument(A.load<TextDocShape>(bytes, { actor: READER_ACTOR }));

@@ -47,6 +47,12 @@ export interface CoreBenchAdapter {
   applyLocal(patches: readonly Patch[]): LocallyEditedDocument;
   /** Untimed: the full concurrent history of every agent of the trace, in the library's form. */
   historyOfConcurrentTrace(trace: ConcurrentBenchTrace): RemoteHistory;
+  /**
+   * Timed: one replica per agent of the concurrent trace makes the agent's txns as local edits and
+   * merges the others' txns just before its next one (as clients behind a relay do); then agent 0's
+   * replica receives what it still lacks. Returns that replica's text.
+   */
+  liveReplicas(trace: ConcurrentBenchTrace): string;
   /** Timed: loads a saved document. */
   load(bytes: Uint8Array): BenchDocument;
 }

@@ -3,7 +3,7 @@
  * each writing with its own clientID, each txn applied as one transaction whose update is recorded.
  */
 import * as Y from 'yjs';
-import { replayConcurrentTrace, type ReplicaKit } from '../concurrent-replay.js';
+import { replayConcurrentTrace, replayConcurrentTraceLive, type ReplicaKit } from '../concurrent-replay.js';
 import type { ConcurrentTrace, Patch } from '../trace-format.js';
 
 /** Name of the shared text in every benchmark Y.Doc. */
@@ -66,4 +66,9 @@ const yjsReplicaKit: ReplicaKit<YjsReplica, Uint8Array> = {
 /** The update each txn of the trace produces, in trace order. */
 export function yjsUpdatesOfConcurrentTrace(trace: ConcurrentTrace, convertToUtf16: boolean): Uint8Array[] {
   return replayConcurrentTrace(trace, yjsReplicaKit, convertToUtf16);
+}
+
+/** The live-replicas workload on Yjs replicas (timed); returns agent 0's final text. */
+export function yjsLiveReplicas(trace: ConcurrentTrace, convertToUtf16: boolean): string {
+  return replayConcurrentTraceLive(trace, yjsReplicaKit, convertToUtf16);
 }

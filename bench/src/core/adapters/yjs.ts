@@ -6,7 +6,7 @@
  */
 import * as Y from 'yjs';
 import type { BenchDocument, CoreBenchAdapter, LocallyEditedDocument, RemoteHistory } from './core-bench-adapter.js';
-import { applyPatchToYText, YJS_TEXT_NAME, yjsUpdatesOfConcurrentTrace } from './yjs-trace-replicas.js';
+import { applyPatchToYText, YJS_TEXT_NAME, yjsLiveReplicas, yjsUpdatesOfConcurrentTrace } from './yjs-trace-replicas.js';
 import type { Patch } from '../trace-format.js';
 
 class YjsDocument implements BenchDocument {
@@ -75,6 +75,9 @@ export const yjsAdapter: CoreBenchAdapter = {
   },
   historyOfConcurrentTrace(trace) {
     return historyOfUpdates(yjsUpdatesOfConcurrentTrace(trace.trace, trace.hasAstral));
+  },
+  liveReplicas(trace) {
+    return yjsLiveReplicas(trace.trace, trace.hasAstral);
   },
   load(bytes) {
     const doc = new Y.Doc();
