@@ -189,6 +189,7 @@ export class TandemClient extends Emitter<ClientEvents> {
           return w === undefined ? undefined : w.limits;
         },
         reserve: () => this.operationBudget.take(),
+        snapshots: () => (this.connection.welcome?.protocol ?? 1) >= 2,
       },
       {
         tabGraceMs: o.tabGraceMs,

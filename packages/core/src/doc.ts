@@ -459,27 +459,74 @@ export class Doc {
    * @throws TandemError ERR_DECODE for malformed bytes.
    */
   static decode(bytes: Uint8Array, options: DocOptions & { readonly limits?: DecodeLimits }): Doc {
-    const structure = bytes[5] === 2 ? decodeStructure(bytes, options.limits) : undefined;
+    const doc = new Doc(options);
+    doc.install(bytes, options.limits);
+    return doc;
+  }
+
+  /**
+   * Loads bytes written by {@link encode} into this replica, which must hold nothing yet (no events,
+   * none held back): as fast as {@link Doc.decode}, for a replica an app already holds (its handles
+   * and listeners stay). Listeners hear one 'remote' change per non-empty text (an insert of the
+   * whole text) and per map key, with the events list left empty (the events are decoded only if
+   * history is ever needed). Returns those changes and how many events were loaded.
+   * @throws TandemError ERR_NOT_EMPTY when the replica is not empty, ERR_DECODE for malformed
+   *   bytes; the replica is then unchanged.
+   */
+  loadEncoded(bytes: Uint8Array, limits?: DecodeLimits): { readonly events: number; readonly changes: readonly AppliedChange[] } {
+    if (this.graph.size > 0 || this.pending.size > 0) {
+      throw new TandemError(CoreErrorCode.NotEmpty, `loadEncoded needs an empty replica; this one holds ${this.graph.size} events and ${this.pending.size} held back`);
+    }
+    const changes = this.install(bytes, limits);
+    if (changes !== undefined) {
+      if (this.listeners.size > 0 && changes.length > 0) this.emit(changes, 'remote', []);
+      return { events: this.graph.size, changes };
+    }
+    // Events only: replayed by receive, which has told listeners already.
+    return { events: this.graph.size, changes: [] };
+  }
+
+  /**
+   * Fills this empty replica from encoded bytes. With a snapshot in them, returns the changes that
+   * turn empty texts and maps into the snapshot's (not emitted); without one, the events are
+   * received (and emitted) and undefined is returned.
+   */
+  private install(bytes: Uint8Array, limits: DecodeLimits | undefined): AppliedChange[] | undefined {
+    const structure = bytes[5] === 2 ? decodeStructure(bytes, limits) : undefined;
     if (structure?.snapshot === undefined) {
       // Events only, or no snapshot: replay.
-      const doc = new Doc(options);
-      doc.receive(decodeDocument(bytes, options.limits).events, { validate: false });
-      return doc;
+      this.receive(decodeDocument(bytes, limits).events, { validate: false });
+      return undefined;
     }
+    // Everything is decoded before anything changes, so a failure leaves the replica as it was.
     // Read the graph and the snapshot only; the operations are decoded if history is ever needed.
-    const doc = new Doc(options);
-    for (const run of structure.runs) {
-      const parents = doc.graph.idsToLvs(run.parents);
-      const first = doc.graph.addRun(run.agent, run.seq, run.len, parents);
-      doc.frontier = doc.frontier.filter((x) => !parents.includes(x));
-      doc.frontier.push(first + run.len - 1);
+    try {
+      for (const run of structure.runs) {
+        const parents = this.graph.idsToLvs(run.parents);
+        const first = this.graph.addRun(run.agent, run.seq, run.len, parents);
+        this.frontier = this.frontier.filter((x) => !parents.includes(x));
+        this.frontier.push(first + run.len - 1);
+      }
+    } catch (err) {
+      this.graph.truncate(0);
+      this.frontier = [];
+      throw err;
     }
-    doc.frontier.sort((x, y) => x - y);
-    doc.log = OpLog.lazy(structure.eventCount, () => decodeDocument(bytes, options.limits).events.map((e) => e.change));
-    for (const [name, text] of structure.snapshot.texts) doc.texts.set(name, new Rope(text));
+    this.frontier.sort((x, y) => x - y);
+    this.log = OpLog.lazy(structure.eventCount, () => decodeDocument(bytes, limits).events.map((e) => e.change));
+    const changes: AppliedChange[] = [];
+    for (const [name, text] of structure.snapshot.texts) {
+      this.texts.set(name, new Rope(text));
+      if (text.length > 0) changes.push({ type: 'text', name, op: [{ type: 'insert', content: text }] });
+    }
     // Map registers need each write's Lamport time: rebuild them from the map events (rare, small).
-    if (structure.snapshot.maps.size > 0) for (let lv = 0; lv < doc.graph.size; lv++) doc.applyOutput({ lv });
-    return doc;
+    if (structure.snapshot.maps.size > 0) {
+      for (let lv = 0; lv < this.graph.size; lv++) {
+        const c = this.applyOutput({ lv });
+        if (c !== undefined) changes.push(c);
+      }
+    }
+    return changes;
   }
 
   /**

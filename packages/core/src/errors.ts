@@ -25,6 +25,8 @@ export const CoreErrorCode = {
   LimitExceeded: 'ERR_LIMIT_EXCEEDED',
   /** A version names events this replica does not know. */
   UnknownVersion: 'ERR_UNKNOWN_VERSION',
+  /** An operation that needs an empty replica (loading an encoded document into it) met a non-empty one. */
+  NotEmpty: 'ERR_NOT_EMPTY',
 } as const;
 
 export type CoreErrorCode = (typeof CoreErrorCode)[keyof typeof CoreErrorCode];

@@ -12,5 +12,6 @@ export * from './handshake.js';
 export * from './close-codes.js';
 export { PRESENCE_STATUSES, RESERVED_CUSTOM_KEYS } from './presence.js';
 export { utf8Length, fitsUtf8 } from './utf8.js';
+export { encodeBase64, decodeBase64 } from './base64.js';
 // The core types that appear inside messages, so protocol users need not import the core for them.
 export type { Event, EventId, JsonValue, OpComponent, Change } from '@tandem/core';

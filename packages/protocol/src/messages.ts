@@ -9,8 +9,12 @@
  */
 import type { Event, JsonValue, OpComponent } from '@tandem/core';
 
-/** Protocol versions this build speaks; the handshake picks the highest both sides know. */
-export const PROTOCOL_VERSIONS = [1] as const;
+/**
+ * Protocol versions this build speaks; the handshake picks the highest both sides know. Version 2
+ * adds encoded snapshots on a first join (`join_session.snapshot`, `session_joined.snapshot`);
+ * everything else is as in version 1.
+ */
+export const PROTOCOL_VERSIONS = [1, 2] as const;
 export type ProtocolVersion = (typeof PROTOCOL_VERSIONS)[number];
 
 /** Access levels on a document, strongest first. */
@@ -80,6 +84,11 @@ export interface JoinSessionMessage {
   readonly link?: string;
   /** Initial presence. */
   readonly presence?: PresenceState;
+  /**
+   * Protocol 2, mode 'events', without `since` (a client holding nothing): the client would rather
+   * have the document as an encoded snapshot (`session_joined.snapshot`) than as its events.
+   */
+  readonly snapshot?: boolean;
 }
 
 export interface LeaveSessionMessage {
@@ -202,6 +211,11 @@ export interface SessionJoinedMessage {
   readonly level: Level;
   /** Mode 'events': the events after `since` (all of them on a first join), in server order. */
   readonly events?: readonly Event[];
+  /**
+   * Mode 'events', instead of `events`, when the client asked for it (`join_session.snapshot`):
+   * the server's replica at `version` as `Doc.encode` bytes, in base64 (RFC 4648, with padding).
+   */
+  readonly snapshot?: string;
   /** Mode 'ot': the texts at `version`. */
   readonly content?: { readonly [text: string]: string };
   /** Mode 'ot': the maps at `version`. */

@@ -5,7 +5,7 @@
  * fields), so code behind the edge never sees a value the message types do not promise.
  */
 import { checkEventList, checkOperations } from './core-values.js';
-import { arrayOf, boundedString, fail, FieldReader, finiteNumber, nonNegativeInt, oneOf, positiveInt, type Writable } from './fields.js';
+import { arrayOf, boolean, boundedString, fail, FieldReader, finiteNumber, nonNegativeInt, oneOf, positiveInt, type Writable } from './fields.js';
 import { parseFrame, validateWith, validatorMap, type MessageValidator } from './frame.js';
 import { DEFAULT_CLIENT_MESSAGE_LIMITS, MAX_PROTOCOL_ENTRIES, MAX_SOFTWARE_INFO_LENGTH, resolveLimits, type ProtocolLimits } from './limits.js';
 import {
@@ -45,7 +45,7 @@ const hello: MessageValidator<HelloMessage> = (v) => {
 };
 
 const joinSession: MessageValidator<JoinSessionMessage> = (v) => {
-  const r = messageReader(v, 'join_session', ['docId', 'mode', 'since', 'link', 'presence']);
+  const r = messageReader(v, 'join_session', ['docId', 'mode', 'since', 'link', 'presence', 'snapshot']);
   const out: Writable<JoinSessionMessage> = { type: 'join_session', docId: r.req('docId', docId) };
   const m = r.opt('mode', mode);
   if (m !== undefined) out.mode = m;
@@ -55,6 +55,13 @@ const joinSession: MessageValidator<JoinSessionMessage> = (v) => {
   if (link !== undefined) out.link = link;
   const presence = r.opt('presence', presenceState);
   if (presence !== undefined) out.presence = presence;
+  const snapshot = r.opt('snapshot', boolean);
+  if (snapshot !== undefined) {
+    // A snapshot replaces the whole history: it means nothing for a resume or a plain OT client.
+    if (snapshot && out.mode === 'ot') fail(ErrorCode.BadMessage, 'join_session.snapshot is for mode "events", not "ot"');
+    if (snapshot && since !== undefined && since > 0) fail(ErrorCode.BadMessage, `join_session.snapshot is for a first join, not a resume (since ${since})`);
+    out.snapshot = snapshot;
+  }
   return out;
 };
 

@@ -5,6 +5,7 @@
  * validates here can trust every field it reads, even from a buggy or hostile server.
  */
 import type { JsonValue } from '@tandem/core';
+import { base64Text } from './base64.js';
 import { checkEventList, checkOperations } from './core-values.js';
 import {
   arrayOf,
@@ -108,7 +109,7 @@ const welcome: MessageValidator<WelcomeMessage> = (v) => {
 };
 
 const sessionJoined: MessageValidator<SessionJoinedMessage> = (v, limits) => {
-  const r = messageReader(v, 'session_joined', ['docId', 'version', 'level', 'events', 'content', 'maps', 'activeUsers']);
+  const r = messageReader(v, 'session_joined', ['docId', 'version', 'level', 'events', 'snapshot', 'content', 'maps', 'activeUsers']);
   const out: Writable<SessionJoinedMessage> = {
     type: 'session_joined',
     docId: r.req('docId', docId),
@@ -123,6 +124,13 @@ const sessionJoined: MessageValidator<SessionJoinedMessage> = (v, limits) => {
   const mapValue: Check<JsonValue> = (x, p) => checkJsonData(x, p, { maxBytes: limits.maxMessageBytes, maxDepth: MAX_MAP_VALUE_DEPTH });
   const maps = r.opt('maps', record(mapName, record(mapKey, mapValue)));
   if (maps !== undefined) out.maps = maps;
+  const snapshot = r.opt('snapshot', base64Text);
+  if (snapshot !== undefined) {
+    // The snapshot is the whole document: with events or texts beside it, which one would be the truth?
+    const beside = ['events', 'content', 'maps'].filter((k) => r.has(k));
+    if (beside.length > 0) fail(ErrorCode.BadMessage, `session_joined carries a snapshot, so it must not have ${beside.join(', ')}`);
+    out.snapshot = snapshot;
+  }
   return out;
 };
 

@@ -18,14 +18,15 @@ import {
 describe('negotiateProtocol', () => {
   it('picks the highest version both sides speak', () => {
     assert.equal(negotiateProtocol([1]), 1);
-    assert.equal(negotiateProtocol([3, 2, 1]), 1);
+    assert.equal(negotiateProtocol([3, 2, 1]), 2);
     assert.equal(negotiateProtocol([1, 99]), 1);
+    assert.equal(negotiateProtocol([2]), 2);
     assert.equal(CURRENT_PROTOCOL_VERSION, Math.max(...PROTOCOL_VERSIONS));
   });
 
   it('returns undefined when nothing is in common', () => {
     assert.equal(negotiateProtocol([]), undefined);
-    assert.equal(negotiateProtocol([0, 2, 3]), undefined);
+    assert.equal(negotiateProtocol([0, 3, 4]), undefined);
     assert.equal(negotiateProtocol([1.5, -1, Number.NaN]), undefined);
   });
 });

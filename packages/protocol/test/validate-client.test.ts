@@ -125,6 +125,9 @@ const CASES: Record<string, readonly Case[]> = {
     ['presence not object', json(join, { presence: [] }), E.BadMessage, 'join_session.presence must be an object'],
     ['presence unknown field', json(join, { presence: { mood: 'happy' } }), E.BadMessage, 'unknown field "mood"'],
     ['unknown field', json(join, { specId: 'x' }), E.BadMessage, 'unknown field "specId"'],
+    ['snapshot not boolean', json(join, { snapshot: 'yes' }), E.BadMessage, 'join_session.snapshot must be true or false, got "yes"'],
+    ['snapshot in mode ot', json(join, { mode: 'ot', snapshot: true }), E.BadMessage, 'join_session.snapshot is for mode "events"'],
+    ['snapshot on a resume', json(join, { since: 5, snapshot: true }), E.BadMessage, 'join_session.snapshot is for a first join, not a resume (since 5)'],
   ],
   leave_session: [
     ['docId missing', json({ type: 'leave_session' }), E.BadMessage, 'leave_session.docId is required'],

@@ -44,7 +44,7 @@ describe('parseServerMessage: valid messages', () => {
 
 const welcome = example('welcome');
 const CASES: readonly (readonly [string, string, Code, string?])[] = [
-  ['welcome: unknown protocol', json(welcome, { protocol: 2 }), E.BadMessage, 'welcome.protocol must be one of the versions this client speaks'],
+  ['welcome: unknown protocol', json(welcome, { protocol: 3 }), E.BadMessage, 'welcome.protocol must be one of the versions this client speaks'],
   ['welcome: server name', json(welcome, { server: { name: 'other', version: '1' } }), E.BadMessage, 'welcome.server.name'],
   ['welcome: heartbeat zero', json(welcome, { heartbeatMs: 0 }), E.BadMessage, 'welcome.heartbeatMs'],
   ['welcome: limits extra field', json(welcome, { limits: { maxMessageBytes: 1, maxEventsPerMessage: 1, x: 1 } }), E.BadMessage, 'unknown field "x"'],
@@ -55,6 +55,10 @@ const CASES: readonly (readonly [string, string, Code, string?])[] = [
   ['session_joined: content key empty', json(example('session_joined', 1), { content: { '': 'x' } }), E.BadMessage, 'session_joined.content[""]'],
   ['session_joined: map value infinite', '{"type":"session_joined","docId":"d","version":0,"level":"viewer","maps":{"m":{"k":-1e999}},"activeUsers":[]}', E.BadMessage, 'finite'],
   ['session_joined: peer lastSeen', json(example('session_joined'), { activeUsers: [{ ...example('presence')['peer'] as object, lastSeen: -5 }] }), E.BadMessage, 'activeUsers[0].lastSeen'],
+  ['session_joined: snapshot not a string', json(example('session_joined', 1), { snapshot: 5, content: undefined, maps: undefined }), E.BadMessage, 'session_joined.snapshot must be a base64 string'],
+  ['session_joined: snapshot bad character', json(example('session_joined'), { events: undefined, snapshot: 'AAA*' }), E.BadMessage, 'session_joined.snapshot must be base64: character 3 ("*")'],
+  ['session_joined: snapshot bad length', json(example('session_joined'), { events: undefined, snapshot: 'AAAAA' }), E.BadMessage, 'is not a multiple of 4'],
+  ['session_joined: snapshot with events', json(example('session_joined'), { snapshot: 'AAAA' }), E.BadMessage, 'session_joined carries a snapshot, so it must not have events'],
   ['session_joined: bad event', json(example('session_joined'), { events: [{ ...EXAMPLE_EVENTS[1], parents: [{ agent: 'alice-tab1', seq: 1 }] }] }), E.InvalidOperation, 'session_joined.events[0]'],
   ['operation_ack: duplicates', json(example('operation_ack'), { duplicates: -1 }), E.BadMessage, 'operation_ack.duplicates'],
   ['operation_ack: operationId missing', without(example('operation_ack'), 'operationId'), E.BadMessage, 'operation_ack.operationId is required'],

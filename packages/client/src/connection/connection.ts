@@ -9,7 +9,7 @@
  * than dropping it (the OS is often wrong), and `online` retries at once instead of waiting out the
  * backoff.
  */
-import { CURRENT_PROTOCOL_VERSION, ErrorCode, CloseCode, parseServerMessage, utf8Length } from '@tandem/protocol';
+import { ErrorCode, PROTOCOL_VERSIONS, CloseCode, parseServerMessage, utf8Length } from '@tandem/protocol';
 import type { ClientMessage, ServerMessage, WelcomeMessage } from '@tandem/protocol';
 import { Emitter } from '../util/emitter.js';
 import { Timer } from '../util/timer.js';
@@ -214,7 +214,8 @@ export class Connection extends Emitter<ConnectionEvents> {
       if (socket !== this.socket) return;
       const hello: ClientMessage = {
         type: 'hello',
-        protocols: [CURRENT_PROTOCOL_VERSION],
+        // Every version this build speaks, so a server that knows only an older one still answers.
+        protocols: [...PROTOCOL_VERSIONS],
         client: this.settings.clientInfo,
         ...(token !== undefined ? { token } : {}),
         ...(this.settings.devUser !== undefined ? { devUser: this.settings.devUser } : {}),

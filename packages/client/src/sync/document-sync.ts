@@ -8,7 +8,7 @@
  * The replicas themselves (what the app sees, and what the server confirmed) are a ReplicaPair.
  */
 import { isTandemError, type Doc, type Event } from '@tandem/core';
-import { ErrorCode } from '@tandem/protocol';
+import { decodeBase64, ErrorCode } from '@tandem/protocol';
 import type { ErrorMessage, Level, PresencePeer, PresenceState, ServerMessage } from '@tandem/protocol';
 import { Emitter } from '../util/emitter.js';
 import { soon } from '../util/soon.js';
@@ -36,6 +36,8 @@ export class DocumentSync extends Emitter<SyncEvents> {
   private missingParentsStrikes = 0;
   /** Next `session_joined` / `sync` replaces the confirmed replica (the server lost what we thought it had). */
   private fullResync = false;
+  /** The server sent a snapshot that could not be read: later joins take events instead. */
+  private snapshotFailed = false;
   private lastSynced: number | undefined;
   private inSync = false;
   private readonly retryTimer = new Timer();
@@ -146,10 +148,29 @@ export class DocumentSync extends Emitter<SyncEvents> {
       docId: this.docId,
       mode: 'events',
       ...(since > 0 ? { since } : {}),
+      ...(this.wantsSnapshot() ? { snapshot: true } : {}),
       ...(this.joinLink !== undefined ? { link: this.joinLink } : {}),
       ...(presence !== undefined ? { presence } : {}),
     });
     if (sent) this.state = 'joining';
+  }
+
+  /**
+   * A replica holding nothing (no server state, no edits of its own, another tab's or a peer's)
+   * asks for the document as an encoded snapshot: loading one costs far less than merging a long
+   * history event by event. Anything else joins by events, which merge with what it holds.
+   */
+  private wantsSnapshot(): boolean {
+    return (
+      !this.snapshotFailed &&
+      !this.fullResync &&
+      this.version === 0 &&
+      this.outbox.size === 0 &&
+      this.fromPeers.size === 0 &&
+      this.doc.eventCount === 0 &&
+      this.doc.pendingCount === 0 &&
+      this.link.snapshots()
+    );
   }
 
   /** The connection dropped: whatever was in flight is sent again after the next join. */
@@ -180,7 +201,8 @@ export class DocumentSync extends Emitter<SyncEvents> {
     if (message.type !== 'remote_operation') this.applyIncoming();
     switch (message.type) {
       case 'session_joined':
-        this.onJoined(message.version, message.level, message.events ?? [], message.activeUsers);
+        if (message.snapshot !== undefined) this.onJoinedWithSnapshot(message.version, message.level, message.snapshot, message.activeUsers);
+        else this.onJoined(message.version, message.level, message.events ?? [], message.activeUsers);
         return;
       case 'remote_operation':
         if ('events' in message) this.onServerEvents(message.events, message.version, message.userId);
@@ -243,7 +265,38 @@ export class DocumentSync extends Emitter<SyncEvents> {
     this.level = level;
     const localEvents = this.outbox.size;
     const remoteEvents = this.takeServerEvents(events, version, undefined);
-    const merge: MergeReport = { remoteEvents, localEvents, initial: !this.everJoined };
+    this.joinedWith(level, activeUsers, { remoteEvents, localEvents, initial: !this.everJoined });
+  }
+
+  /**
+   * A first join answered with the server's replica encoded (`snapshot`, base64): both replicas
+   * are loaded from it at once. If edits came in the meantime, its events are merged instead. An
+   * unreadable snapshot is reported, and the document rejoins asking for events.
+   */
+  private onJoinedWithSnapshot(version: number, level: Level, snapshot: string, activeUsers: readonly PresencePeer[]): void {
+    if (this.state !== 'joining') return;
+    let taken;
+    try {
+      taken = this.replicas.takeServerSnapshot(decodeBase64(snapshot));
+    } catch (err) {
+      this.snapshotFailed = true;
+      this.emit('error', new Error(`the server's snapshot of ${this.docId} is unreadable, joining again without one: ${asError(err).message}`));
+      this.rejoinLater();
+      return;
+    }
+    if ('events' in taken) {
+      this.onJoined(version, level, taken.events, activeUsers);
+      return;
+    }
+    this.state = 'joined';
+    this.level = level;
+    this.version = version;
+    this.settings.metrics.p2p.eventsViaServer += taken.loaded;
+    this.joinedWith(level, activeUsers, { remoteEvents: taken.loaded, localEvents: 0, initial: !this.everJoined });
+  }
+
+  /** The end of every join, however the server's state came. */
+  private joinedWith(level: Level, activeUsers: readonly PresencePeer[], merge: MergeReport): void {
     this.everJoined = true;
     this.checkForGap();
     this.emit('joined', { level, activeUsers, merge });

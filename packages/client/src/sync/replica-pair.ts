@@ -18,6 +18,8 @@ export class ReplicaPair {
   private confirmed: Doc;
   /** Confirmed events not merged into `confirmed` yet, in arrival order. */
   private queued: Event[] = [];
+  /** `confirmed` as encoded bytes, while it is exactly the server snapshot it was loaded from. */
+  private confirmedBytes: Uint8Array | undefined;
 
   constructor(
     readonly local: Doc,
@@ -42,10 +44,30 @@ export class ReplicaPair {
     if (replaceConfirmed) {
       this.confirmed = new Doc({ agent: CONFIRMED_AGENT });
       this.queued = [];
+      this.confirmedBytes = undefined;
     }
     const applied = this.local.receive(events, { buffer: true, validate: false }).applied;
     for (const e of events) this.queued.push(e);
     return applied;
+  }
+
+  /**
+   * Takes in the server's replica as `Doc.encode` bytes (a first join that asked for a snapshot):
+   * both replicas are loaded from them without replaying history, and the local one tells its
+   * listeners of its new texts; returns `{ loaded }`, how many events that was. When the local
+   * replica is not empty any more (an edit, or another tab's or a peer's events, came while the
+   * join was on its way) nothing is changed and the snapshot's events are returned, for the caller
+   * to take in as events.
+   * @throws TandemError ERR_DECODE for bytes that are not an encoded document.
+   */
+  takeServerSnapshot(bytes: Uint8Array): { readonly loaded: number } | { readonly events: readonly Event[] } {
+    const confirmed = Doc.decode(bytes, { agent: CONFIRMED_AGENT });
+    if (this.local.eventCount > 0 || this.local.pendingCount > 0) return { events: confirmed.events() };
+    const { events } = this.local.loadEncoded(bytes);
+    this.confirmed = confirmed;
+    this.queued = [];
+    this.confirmedBytes = bytes;
+    return { loaded: events };
   }
 
   /** The server acknowledged these events of ours: they are confirmed now. */
@@ -69,7 +91,8 @@ export class ReplicaPair {
 
   /** The confirmed state as `Doc.encode` bytes. */
   snapshot(): Uint8Array {
-    return this.settled().encode();
+    const doc = this.settled();
+    return this.confirmedBytes ?? doc.encode();
   }
 
   /** A local offset in text `name` as a server offset; `allConfirmed` skips the comparison. */
@@ -87,6 +110,7 @@ export class ReplicaPair {
     if (this.queued.length > 0) {
       const batch = this.queued;
       this.queued = [];
+      this.confirmedBytes = undefined;
       // Buffered: an acknowledged event may precede (in arrival order) the server events it depends on.
       this.confirmed.receive(batch, { buffer: true, validate: false });
     }

@@ -19,6 +19,8 @@ export interface SyncLink {
    * messages (an operation dropped that way would never be acknowledged).
    */
   reserve(): number;
+  /** True when the live connection's server can send a document as an encoded snapshot (protocol 2). */
+  snapshots(): boolean;
 }
 
 export interface SyncSettings {

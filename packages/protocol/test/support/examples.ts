@@ -54,6 +54,7 @@ export const CLIENT_EXAMPLES: readonly ClientMessage[] = [
   },
   { type: 'hello', protocols: [1], devUser: { id: 'dev-bob' } },
   { type: 'join_session', docId: 'spec-42' },
+  { type: 'join_session', docId: 'spec-42', mode: 'events', snapshot: true },
   {
     type: 'join_session',
     docId: 'spec-42',
@@ -123,6 +124,7 @@ export const SERVER_EXAMPLES: readonly ServerMessage[] = [
     maps: { meta: { title: { text: 'Greeting' }, pinned: true } },
     activeUsers: [],
   },
+  { type: 'session_joined', docId: 'spec-42', version: 4, level: 'editor', snapshot: 'VE5ETQECAAwBCWJvYi1waG9uZQAABwEEYm9keQAABAEAAAAAAwAAAAACAAAAAQEAAgsAAAAAC0hlbGxvIHdvcmxkAAAAFAEBBGJvZHkLSGVsbG8gd29ybGQAmAostw==', activeUsers: [] },
   { type: 'operation_ack', docId: 'spec-42', operationId: 'op-3', version: 43, duplicates: 0 },
   { type: 'remote_operation', docId: 'spec-42', version: 44, userId: 'u_bob', events: [event2] },
   {

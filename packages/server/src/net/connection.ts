@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { TandemError, checkOp } from '@tandem/core';
 import type { DocId } from '@tandem/core';
-import { CloseCode, ErrorCode, MAX_ERROR_MESSAGE_LENGTH, ProtocolError, negotiateProtocol, parseClientMessage } from '@tandem/protocol';
+import { CloseCode, ErrorCode, MAX_ERROR_MESSAGE_LENGTH, PROTOCOL_VERSIONS, ProtocolError, negotiateProtocol, parseClientMessage } from '@tandem/protocol';
 import type { ClientMessage, CursorRange, ErrorMessage, Level, PresenceState, ServerMessage } from '@tandem/protocol';
 import type { Logger } from 'pino';
 import { AuthError, can } from '../auth/index.js';
@@ -62,6 +62,8 @@ type State = 'handshake' | 'ready' | 'closed';
 export class Connection {
   readonly id = randomBytes(9).toString('base64url');
   private state: State = 'handshake';
+  /** The protocol version negotiated in the handshake. */
+  private protocol: number = 1;
   private principal: Principal | undefined;
   private readonly joined = new Map<DocId, Joined>();
   private readonly rooms = new Set<string>();
@@ -247,7 +249,7 @@ export class Connection {
   private async onHello(message: Extract<ClientMessage, { type: 'hello' }>): Promise<void> {
     const protocol = negotiateProtocol(message.protocols);
     if (protocol === undefined) {
-      this.sendError(ErrorCode.UnsupportedProtocol, `no common protocol version: client speaks ${message.protocols.join(', ')}, server speaks 1`);
+      this.sendError(ErrorCode.UnsupportedProtocol, `no common protocol version: client speaks ${message.protocols.join(', ')}, server speaks ${PROTOCOL_VERSIONS.join(', ')}`);
       this.close(CloseCode.PolicyViolation, 'unsupported protocol');
       return;
     }
@@ -261,6 +263,7 @@ export class Connection {
     }
     clearTimeout(this.handshakeTimer);
     this.state = 'ready';
+    this.protocol = protocol;
     const limits = this.deps.config.limits;
     this.send({
       type: 'welcome',
@@ -303,10 +306,17 @@ export class Connection {
     this.joined.set(docId, joined);
     this.deps.metrics.openDocuments.set(this.deps.registry.size);
     try {
-      await session.joinClient(client, message.since ?? 0, (state) => {
-        const activeUsers = this.deps.presence.joinDoc(docId, this.id, principal, message.presence === undefined ? undefined : withinText(session, message.presence));
-        this.send({ type: 'session_joined', docId, level, activeUsers, ...state });
-      });
+      await session.joinClient(
+        client,
+        message.since ?? 0,
+        (state) => {
+          const activeUsers = this.deps.presence.joinDoc(docId, this.id, principal, message.presence === undefined ? undefined : withinText(session, message.presence));
+          const { snapshot, ...rest } = state;
+          this.send({ type: 'session_joined', docId, level, activeUsers, ...rest, ...(snapshot !== undefined ? { snapshot: Buffer.from(snapshot.buffer, snapshot.byteOffset, snapshot.byteLength).toString('base64') } : {}) });
+        },
+        // Snapshots are protocol 2: a client that negotiated 1 could not read one.
+        { snapshot: message.snapshot === true && this.protocol >= 2 },
+      );
     } catch (err) {
       this.joined.delete(docId);
       throw err;

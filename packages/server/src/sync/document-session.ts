@@ -77,10 +77,18 @@ export interface SessionOptions {
 }
 
 
+/**
+ * Histories up to this many events go to a joining client as events even when it asked for a
+ * snapshot: merging a few events is as quick as decoding, and keeps their messages readable.
+ */
+export const SNAPSHOT_MIN_EVENTS = 64;
+
 /** What a joining client is sent. */
 export interface JoinState {
   readonly version: number;
   readonly events?: readonly Event[];
+  /** The replica at `version` as `Doc.encode` bytes (instead of `events`, when asked for). */
+  readonly snapshot?: Uint8Array;
   readonly content?: Record<string, string>;
   readonly maps?: Record<string, Record<string, JsonValue>>;
 }
@@ -112,6 +120,8 @@ export class DocumentSession {
   private readonly bindings: AgentBindings;
   /** This session as the database-order functions (catch-up, overtaken appends) see it. */
   private readonly order: ReplicaContext;
+  /** The last encoding of the replica and the server version it stands for (joins and storage share it). */
+  private encoded: { readonly version: number; readonly bytes: Uint8Array } | undefined;
 
   private constructor(
     docId: DocId,
@@ -119,7 +129,9 @@ export class DocumentSession {
     head: number,
     private readonly store: DocStore,
     private readonly options: SessionOptions,
+    encoded?: { readonly version: number; readonly bytes: Uint8Array },
   ) {
+    this.encoded = encoded;
     this.docId = docId;
     this.doc = doc;
     this.headVersion = head;
@@ -163,7 +175,8 @@ export class DocumentSession {
       doc.receive(batch.map((s) => s.event));
       head = batch[batch.length - 1]!.version;
     }
-    return new DocumentSession(docId, doc, head, store, options);
+    // A stored snapshot with nothing after it is the replica's encoding already: joins reuse it.
+    return new DocumentSession(docId, doc, head, store, options, snapshot !== undefined && snapshot.version === head ? { version: head, bytes: snapshot.bytes } : undefined);
   }
 
   /** The server version: how many events are committed. */
@@ -207,15 +220,18 @@ export class DocumentSession {
   /**
    * Adds a client and tells it the state, in the write order: every commit after this one reaches the
    * client as a remote operation after `session_joined`, none before. Events mode: the events after
-   * `since` (all on a first join); OT mode: the texts and maps at the current version.
+   * `since` (all on a first join, or the encoded replica when `snapshot` is asked for and the
+   * history is longer than SNAPSHOT_MIN_EVENTS); OT mode: the texts and maps at the current version.
    */
-  joinClient(client: SessionClient, since: number, joined: (state: JoinState) => void): Promise<void> {
+  joinClient(client: SessionClient, since: number, joined: (state: JoinState) => void, options: { readonly snapshot?: boolean } = {}): Promise<void> {
     return this.serialized(async () => {
       // A client moving from another node may know versions this replica has not read yet.
       if (this.options.clustered === true) await this.catchUpNow();
       let state: JoinState;
       if (client.mode === 'ot') {
         state = { version: this.headVersion, content: this.texts(), maps: this.maps() };
+      } else if (since <= 0 && options.snapshot === true && this.doc.eventCount > SNAPSHOT_MIN_EVENTS) {
+        state = { version: this.headVersion, snapshot: this.encodedNow() };
       } else if (since <= 0) {
         state = { version: this.headVersion, events: this.doc.events() };
       } else if (since > this.headVersion) {
@@ -564,7 +580,17 @@ export class DocumentSession {
    * with the fast codec: snapshots are written often, on the document's write path.
    */
   snapshot(): Promise<{ version: number; bytes: Uint8Array }> {
-    return this.serialized(async () => ({ version: this.headVersion, bytes: this.doc.encode({ compress: 'fast' }) }));
+    return this.serialized(async () => ({ version: this.headVersion, bytes: this.encodedNow() }));
+  }
+
+  /**
+   * The replica encoded at the current server version, reused while the version stands (many
+   * clients opening one document, or a join right after a storage snapshot, encode it once). Call
+   * only inside the write order, where the replica holds exactly the stored events up to `version`.
+   */
+  private encodedNow(): Uint8Array {
+    if (this.encoded?.version !== this.headVersion) this.encoded = { version: this.headVersion, bytes: this.doc.encode({ compress: 'fast' }) };
+    return this.encoded.bytes;
   }
 
   /** Texts and maps at the current server version, consistent with each other. */
