@@ -94,7 +94,7 @@ export class TandemWireClient {
     const welcome = client.request(
       {
         type: 'hello',
-        protocols: [1],
+        protocols: [1, 2],
         client: { name: 'tandem-load', version: '0.1.0' },
         ...(auth.token === undefined && auth.devUser !== undefined ? { devUser: { id: auth.devUser, name: auth.devUser } } : {}),
       },
@@ -128,9 +128,13 @@ export class TandemWireClient {
     });
   }
 
-  /** Joins a document in events mode and resolves with the server's `session_joined`. */
-  async join(docId: string, timeoutMs = 60_000): Promise<SessionJoinedMessage> {
-    const m = await this.request({ type: 'join_session', docId, mode: 'events' }, (x) => x.type === 'session_joined' && x.docId === docId, timeoutMs);
+  /**
+   * Joins a document in events mode and resolves with the server's `session_joined`. `snapshot`:
+   * ask for the document as an encoded snapshot (protocol 2; the server may still send events).
+   */
+  async join(docId: string, timeoutMs = 60_000, options: { readonly snapshot?: boolean } = {}): Promise<SessionJoinedMessage> {
+    const snapshot = options.snapshot === true && this.welcome?.protocol === 2;
+    const m = await this.request({ type: 'join_session', docId, mode: 'events', ...(snapshot ? { snapshot: true } : {}) }, (x) => x.type === 'session_joined' && x.docId === docId, timeoutMs);
     return m as SessionJoinedMessage;
   }
 

@@ -9,6 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Doc } from '@tandem/core';
+import { decodeBase64 } from '@tandem/protocol';
 import { DocTracker } from '../load/delivery-tracker.js';
 import { ClientIssues, isSystemId, loadDriver } from '../load/load-driver.js';
 import type { LoadClient, SystemId } from '../load/load-driver.js';
@@ -76,11 +77,13 @@ async function open(request: ProbeRequest): Promise<ProbeResult> {
   if (request.system === 'tandem') {
     const started = performance.now();
     const wire = await TandemWireClient.connect(request.url, { devUser: LOAD_USER }, { timeoutMs: 600_000 });
-    const joined = await wire.join(request.docId, 600_000);
+    // Like the SDK: a fresh replica asks for the document as an encoded snapshot.
+    const joined = await wire.join(request.docId, 600_000, { snapshot: true });
     const joinedAt = performance.now();
     const doc = new Doc({ agent: `probe-${process.pid}` });
     const events = joined.events ?? [];
-    doc.receive(events);
+    if (joined.snapshot !== undefined) doc.loadEncoded(decodeBase64(joined.snapshot));
+    else doc.receive(events);
     const textLength = doc.textLength('body');
     const builtAt = performance.now();
     wire.close();
