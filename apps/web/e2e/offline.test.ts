@@ -40,11 +40,29 @@ async function waitStatus(page: Page, ok: (status: string) => boolean, what: str
   });
 }
 
-/** Waits until the service worker controls the page (the app shell is cached). */
+/**
+ * Waits until the service worker controls the page (the app shell is cached). A first install can
+ * fail on its own (one precache fetch failing discards the worker, and the browser only tries again
+ * on a later registration), as a user's would; then the page registers it again and is reloaded once,
+ * as the user's next visit would. The state seen is in the error if it still never takes control.
+ */
 async function waitServiceWorker(page: Page): Promise<void> {
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 15_000 }).catch((err: unknown) => {
-    throw new Error(`the service worker never took control of the page (was apps/web/dist rebuilt meanwhile?): ${String(err)}`);
+  const controlled = (timeout: number): Promise<boolean> =>
+    page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout }).then(
+      () => true,
+      () => false,
+    );
+  if (await controlled(15_000)) return;
+  const state = await page.evaluate(async () => {
+    const before = await navigator.serviceWorker.getRegistration();
+    const seen = `registration ${before === undefined ? 'none' : `installing=${before.installing?.state ?? '-'} waiting=${before.waiting?.state ?? '-'} active=${before.active?.state ?? '-'}`}`;
+    const registration = await navigator.serviceWorker.register('/sw.js');
+    await navigator.serviceWorker.ready;
+    return `${seen}; after registering again: active=${registration.active?.state ?? '-'}`;
   });
+  await page.reload();
+  if (await controlled(15_000)) return;
+  throw new Error(`the service worker never took control of the page (was apps/web/dist rebuilt meanwhile?): ${state}`);
 }
 
 describe('web app, offline', { skip: skipReason() }, () => {
@@ -69,6 +87,7 @@ describe('web app, offline', { skip: skipReason() }, () => {
     await openDoc(bob, server.origin, DOC);
     await waitText(bob, 'Observations\n');
     await waitServiceWorker(bob);
+    await waitText(bob, 'Observations\n');
   });
   after(async () => {
     await aliceContext?.close().catch(() => undefined);
