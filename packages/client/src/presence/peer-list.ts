@@ -4,26 +4,18 @@
  * over the tab channel). Cursors are stored in local offsets and moved through every edit. It
  * emits join / leave / update / cursor as entries appear, vanish or change.
  */
-import type { Bias, JsonValue, TextOp } from '@tandem/core';
-import type { CursorRange, PresencePeer, PresenceStatus } from '@tandem/protocol';
+import type { Bias, TextOp } from '@tandem/core';
+import type { CursorRange, PresencePeer } from '@tandem/protocol';
 import type { Emitter } from '../util/emitter.js';
 import { moveCursor } from './cursor-anchor.js';
 
-/** Someone else on the document, as an app renders them. */
-export interface PeerPresence {
+/**
+ * Someone else on the document, as an app renders them: the protocol's presence of a user, with
+ * `cursor` in local offsets (moved with every edit; null when none).
+ */
+export interface PeerPresence extends PresencePeer {
   /** Unique among the peers: the user id for server peers, `tab:<id>` for this profile's other tabs. */
   readonly key: string;
-  readonly userId: string;
-  readonly name: string;
-  readonly color: string;
-  readonly status: PresenceStatus;
-  readonly activity?: string;
-  readonly typing: boolean;
-  readonly custom: { readonly [key: string]: JsonValue };
-  /** Their cursor or selection in local offsets, moved with every edit; null when none. */
-  readonly cursor: CursorRange | null;
-  /** Milliseconds since the epoch of their last activity. */
-  readonly lastSeen: number;
   /** Who reported them: the server, another tab of this profile, or the peer itself over a direct link. */
   readonly via: 'server' | 'tab' | 'p2p';
 }

@@ -9,19 +9,10 @@
  * post shapes this one does not expect.
  */
 import { checkEvents, type Event, type JsonValue } from '@tandem/core';
-import type { CursorRange, PresenceStatus } from '@tandem/protocol';
+import type { CursorRange, PresencePeer } from '@tandem/protocol';
 
 /** What a tab shares about its user's presence on one document (cursor in that tab's local offsets). */
-export interface TabPresence {
-  readonly userId: string;
-  readonly name: string;
-  readonly color: string;
-  readonly status: PresenceStatus;
-  readonly activity?: string;
-  readonly typing: boolean;
-  readonly custom: { readonly [key: string]: JsonValue };
-  readonly cursor: CursorRange | null;
-}
+export type TabPresence = Omit<PresencePeer, 'lastSeen'>;
 
 export type TabMessage =
   /** `userId`: the sender's user, when known; a tab signed in as someone else ignores the events. */
