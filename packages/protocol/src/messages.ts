@@ -160,11 +160,17 @@ export interface RoomBroadcastMessage {
   readonly data?: JsonValue;
 }
 
+/**
+ * The `signal` target that means every other connection on the document, on every server node (an
+ * announce: how a peer-to-peer client introduces itself; once per join).
+ */
+export const SIGNAL_TO_ALL = '*';
+
 /** WebRTC signaling to another user's connection on the same document. */
 export interface SignalMessage {
   readonly type: 'signal';
   readonly docId: string;
-  /** Target connection id (from presence / peers list). */
+  /** Target connection id (from presence / peers list), or SIGNAL_TO_ALL. */
   readonly to: string;
   readonly data: JsonValue;
 }

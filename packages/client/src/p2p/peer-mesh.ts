@@ -8,6 +8,7 @@
  * event still goes to the server by its author, so a link that fails or drops costs latency only.
  */
 import type { Event } from '@tandem/core';
+import { SIGNAL_TO_ALL } from '@tandem/protocol';
 import type { ClientMessage, ErrorMessage, Level, SignalRelayMessage } from '@tandem/protocol';
 import { LatencyWindow } from '../metrics/latency-window.js';
 import type { TabPresence } from '../tabs/tab-channel.js';
@@ -82,7 +83,7 @@ export class PeerMesh {
   /** Joined the document on the server (again): introduce ourselves to everyone on it. */
   announce(): void {
     if (this.closed) return;
-    this.host.send({ type: 'signal', docId: this.host.docId, to: '*', data: encodeSignal({ kind: 'hello', reply: false }) });
+    this.host.send({ type: 'signal', docId: this.host.docId, to: SIGNAL_TO_ALL, data: encodeSignal({ kind: 'hello', reply: false }) });
   }
 
   /**

@@ -9,9 +9,9 @@
  * of a miss, as on a single node.
  */
 import type { JsonValue } from '@tandem/core';
-import { ErrorCode } from '@tandem/protocol';
+import { ErrorCode, SIGNAL_TO_ALL } from '@tandem/protocol';
 import type { Level } from '@tandem/protocol';
-import type { Connection } from '../net/connection.js';
+import { sendToDocument, type Connection } from '../net/connection.js';
 import type { ClusterBus, DirectMessage } from './cluster-bus.js';
 
 const LEVELS: readonly string[] = ['owner', 'editor', 'commenter', 'viewer'];
@@ -25,8 +25,6 @@ export interface SignalRelayDeps {
   readonly nodesOn: (docId: string) => ReadonlySet<string>;
 }
 
-/** The `signal` target that means every other connection on the document. */
-export const SIGNAL_ANNOUNCE = '*';
 
 export class SignalRelay {
   constructor(private readonly deps: SignalRelayDeps) {}
@@ -45,7 +43,7 @@ export class SignalRelay {
   /** Called by a connection announcing itself on a document: the other nodes deliver it too. */
   announce(signal: { docId: string; from: string; userId: string; level: Level; data: unknown }): void {
     for (const node of this.deps.nodesOn(signal.docId)) {
-      void this.deps.bus.sendToNode(node, { kind: 'signal', fromNode: this.deps.bus.nodeId, ...signal, to: SIGNAL_ANNOUNCE });
+      void this.deps.bus.sendToNode(node, { kind: 'signal', fromNode: this.deps.bus.nodeId, ...signal, to: SIGNAL_TO_ALL });
     }
   }
 
@@ -54,10 +52,9 @@ export class SignalRelay {
       this.missed(m.docId, m.from, m.to);
       return;
     }
-    if (m.to === SIGNAL_ANNOUNCE) {
+    if (m.to === SIGNAL_TO_ALL) {
       if (!LEVELS.includes(m.level)) return;
-      const relayed = { type: 'signal', docId: m.docId, from: m.from, userId: m.userId, level: m.level as Level, data: m.data as JsonValue } as const;
-      for (const target of this.deps.connections.values()) if (target.levelOn(m.docId) !== undefined) target.send(relayed);
+      sendToDocument(this.deps.connections.values(), m.docId, { type: 'signal', docId: m.docId, from: m.from, userId: m.userId, level: m.level as Level, data: m.data as JsonValue });
       return;
     }
     const target = this.deps.connections.get(m.to);

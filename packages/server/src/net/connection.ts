@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { TandemError, checkOp } from '@tandem/core';
 import type { DocId } from '@tandem/core';
-import { CloseCode, ErrorCode, MAX_ERROR_MESSAGE_LENGTH, PROTOCOL_VERSIONS, ProtocolError, negotiateProtocol, parseClientMessage } from '@tandem/protocol';
+import { CloseCode, ErrorCode, MAX_ERROR_MESSAGE_LENGTH, PROTOCOL_VERSIONS, ProtocolError, negotiateProtocol, parseClientMessage, SIGNAL_TO_ALL } from '@tandem/protocol';
 import type { ClientMessage, CursorRange, ErrorMessage, Level, PresenceState, ServerMessage } from '@tandem/protocol';
 import type { Logger } from 'pino';
 import { AuthError, can } from '../auth/index.js';
@@ -28,8 +28,6 @@ import type { Transport } from './transport.js';
 /** How long a slow consumer gets to take its close frame before its socket is destroyed. */
 const SLOW_CONSUMER_GRACE_MS = 1_000;
 
-/** The `signal` target that means every other connection on the document (on every node). */
-const SIGNAL_ANNOUNCE = '*';
 
 export interface ConnectionDeps {
   readonly config: ServerConfig;
@@ -390,7 +388,7 @@ export class Connection {
   private onSignal(docId: string, to: string, data: Extract<ClientMessage, { type: 'signal' }>['data']): void {
     const j = this.requireJoined(docId, 'signal');
     if (j === undefined) return;
-    if (to === SIGNAL_ANNOUNCE) {
+    if (to === SIGNAL_TO_ALL) {
       this.announce(docId, j.level, data);
       return;
     }
@@ -417,9 +415,7 @@ export class Connection {
     }
     this.announced.add(docId);
     const userId = this.principal!.userId;
-    for (const target of this.deps.connections.values()) {
-      if (target !== this && target.levelOn(docId) !== undefined) target.send({ type: 'signal', docId, from: this.id, userId, level, data });
-    }
+    sendToDocument(this.deps.connections.values(), docId, { type: 'signal', docId, from: this.id, userId, level, data }, this);
     this.deps.announceSignal?.({ docId, from: this.id, userId, level, data });
   }
 
@@ -511,4 +507,11 @@ export function codeForCore(code: string): ErrorCode {
 /** The remote address of a request, for logs. */
 export function remoteOf(req: IncomingMessage): string {
   return req.socket.remoteAddress ?? 'unknown';
+}
+
+/** Sends `message` to every connection in `connections` joined to document `docId`, but `except`. */
+export function sendToDocument(connections: Iterable<Connection>, docId: string, message: ServerMessage, except?: Connection): void {
+  for (const target of connections) {
+    if (target !== except && target.levelOn(docId) !== undefined) target.send(message);
+  }
 }
