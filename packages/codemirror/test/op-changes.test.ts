@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { ChangeSet, EditorState, Text } from '@codemirror/state';
 import { apply, normalize, opFromPatches, type OpComponent, type TextOp } from '@tandem/core';
 import { changesFromOp, lastChangeEnd, opFromChanges } from '../src/op-changes.js';
+import { Rng } from '@tandem/test-random';
 
 function docOf(s: string): Text {
   return Text.of(s.split('\n'));
@@ -88,16 +89,10 @@ describe('changesFromOp / opFromChanges', () => {
   });
 });
 
-/** Small seeded generator (mulberry32) so failures are reproducible. */
+/** The shared mulberry32 generator as a plain function, so a failing case can be replayed from its seed. */
 function rng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 const ALPHABET = ['a', 'b', ' ', '\n', 'é', '😀', '👍', '𝄞'];

@@ -10,17 +10,12 @@ import { apply } from '@tandem/core';
 import type { OpComponent, TextOp } from '@tandem/core';
 import { AttributionTracker } from '../src/history/attribution-tracker.js';
 import { minimalEdit } from '../src/history/text-diff.js';
+import { Rng } from '@tandem/test-random';
 
-/** mulberry32: a tiny seeded generator, so a failing case can be replayed from its seed. */
+/** The shared mulberry32 generator as a plain function, so a failing case can be replayed from its seed. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 const ALPHABET = ['a', 'b', 'c', ' ', '😀', '😁', 'é'];

@@ -11,6 +11,7 @@ import type { ServerMessage } from '@tandem/protocol';
 import { TestClient } from './support/test-client.js';
 import { startTestServer } from './support/test-server.js';
 import type { RunningServer } from './support/test-server.js';
+import { Rng } from '@tandem/test-random';
 
 type Of<T extends ServerMessage['type']> = Extract<ServerMessage, { type: T }>;
 
@@ -68,15 +69,10 @@ class OtClient {
   }
 }
 
+/** The shared mulberry32 generator as a plain function, so a failing case can be replayed from its seed. */
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 
 test('two OT clients typing concurrently (same spot included) end with the server text', async () => {
